@@ -1,0 +1,65 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, bluemind.firewall contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Validate one host's settings, compute its policy and render its backend's files, on the controller."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+
+import jinja2
+
+from ansible.errors import AnsibleActionFail
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.bluemind.firewall.plugins.module_utils.nftables_view import nftables_view
+from ansible_collections.bluemind.firewall.plugins.module_utils.policy import PolicyError, build_policy
+
+_SETTINGS = ('backend', 'optional_services', 'public', 'cluster_group', 'cluster_sources', 'admin_sources',
+             'ssh_port', 'ssh_connection', 'ansible_port', 'extra_public_ports', 'extra_internal_ports')
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+    _requires_connection = False
+    _VALID_ARGS = frozenset(_SETTINGS + ('port_table', 'cluster', 'nftables'))
+
+    def run(self, tmp=None, task_vars=None):
+        result = super(ActionModule, self).run(tmp, task_vars)
+        args = self._task.args
+        for required in ('port_table', 'cluster', 'nftables'):
+            if required not in args:
+                raise AnsibleActionFail('%s is required' % required)
+        settings = dict((key, args[key]) for key in _SETTINGS if key in args)
+        try:
+            policy = build_policy(args['port_table'], settings, args['cluster'])
+        except PolicyError as exc:
+            raise AnsibleActionFail('Invalid firewall settings, no host was changed. %s' % exc)
+
+        files = args['nftables']
+        view = nftables_view(policy)
+        result.update(
+            changed=False,
+            policy=policy,
+            nftables={
+                'table': view['table'],
+                'ruleset': self._render(files['ruleset_template'], view),
+                'boot_unit': self._render(files['boot_unit_template'], dict(files, table=view['table'])),
+            },
+        )
+        return result
+
+    def _render(self, name, context):
+        # Plain Jinja on purpose: the templates print the model and need nothing from Ansible's
+        # templating, and StrictUndefined turns a typo into an error instead of an empty rule.
+        path = self._find_needle('templates', name)
+        environment = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(os.path.dirname(path)),
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            keep_trailing_newline=True,
+            autoescape=False,
+        )
+        return environment.get_template(os.path.basename(path)).render(**context)

@@ -1,0 +1,70 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, bluemind.firewall contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What the nftables template prints for a policy: named sets and the accept rules that use them.
+
+Every decision is made here, where unit tests reach it; the template only lays the result out.
+Only syntax that nft 0.9.8 (Debian 11) parses is produced.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.bluemind.firewall.plugins.module_utils.policy import (
+    ADMIN, ANY_IPV4, ANY_IPV6, CLUSTER, EVERYONE, PROTOCOLS, merged_port_ranges, port_text)
+
+TABLE = 'bluemind_firewall'
+
+_FAMILIES = (
+    # policy family, nft set type, nft address match, set suffix, "any" CIDR
+    ('ipv4', 'ipv4_addr', 'ip saddr', 'v4', ANY_IPV4),
+    ('ipv6', 'ipv6_addr', 'ip6 saddr', 'v6', ANY_IPV6),
+)
+_AUDIENCE_WORDS = {EVERYONE: 'open to everyone', CLUSTER: 'cluster hosts and cluster sources only'}
+
+
+def nftables_view(policy):
+    """{'table', 'sets': [{name, type, elements}], 'rules': [{match, comment}]} for the template.
+
+    Sets keep the rule count independent of the cluster size: one rule per audience, protocol and
+    address family, whatever the number of peers or ports.
+    """
+    sets = []
+    rules = []
+
+    ssh_port = policy['ssh_port']
+    admin = policy['sources'][ADMIN]
+    if admin['ipv4'] == [ANY_IPV4] and admin['ipv6'] == [ANY_IPV6]:
+        rules.append({'match': 'tcp dport %d' % ssh_port, 'comment': 'management SSH, from everyone'})
+    else:
+        for family, set_type, match, suffix, any_net in _FAMILIES:
+            if admin[family] == [any_net]:
+                rules.append({'match': 'meta nfproto %s tcp dport %d' % (family, ssh_port),
+                              'comment': 'management SSH, from every %s source' % family})
+            elif admin[family]:
+                name = 'admin_hosts_' + suffix
+                sets.append({'name': name, 'type': set_type, 'elements': admin[family]})
+                rules.append({'match': '%s @%s tcp dport %d' % (match, name, ssh_port),
+                              'comment': 'management SSH, from the admin sources'})
+
+    for family, set_type, _match, suffix, _any in _FAMILIES:
+        sets.append({'name': 'cluster_hosts_' + suffix, 'type': set_type,
+                     'elements': policy['sources'][CLUSTER][family]})
+
+    for audience in (EVERYONE, CLUSTER):
+        for proto in PROTOCOLS:
+            ranges = merged_port_ranges(p for p in policy['ports'] if p['allow'] == audience and p['proto'] == proto)
+            if not ranges:
+                continue
+            port_set = '%s_%s_ports' % (audience, proto)
+            sets.append({'name': port_set, 'type': 'inet_service',
+                         'elements': [port_text(first, last) for first, last in ranges]})
+            comment = 'BlueMind %s ports, %s' % (proto.upper(), _AUDIENCE_WORDS[audience])
+            if audience == EVERYONE:
+                rules.append({'match': '%s dport @%s' % (proto, port_set), 'comment': comment})
+            else:
+                for _family, _type, match, suffix, _any in _FAMILIES:
+                    rules.append({'match': '%s @cluster_hosts_%s %s dport @%s' % (match, suffix, proto, port_set),
+                                  'comment': comment})
+    return {'table': TABLE, 'sets': sets, 'rules': rules}

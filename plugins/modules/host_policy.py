@@ -1,0 +1,111 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, bluemind.firewall contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: host_policy
+short_description: Check a BlueMind host's firewall settings, compute its policy and render its ruleset
+version_added: 0.1.0
+description:
+  - Runs on the controller and changes nothing. The role M(bluemind.firewall.host_firewall) calls it
+    with the role's variables; its options mirror them without their C(bluemind_firewall_) prefix.
+  - Fails on bad input with a message naming the variable and the value.
+author:
+  - bluemind.firewall contributors
+options:
+  port_table:
+    description: BlueMind's port table, the role's data file.
+    type: list
+    elements: dict
+    required: true
+  cluster:
+    description: What M(bluemind.firewall.cluster_addresses) returned for the play.
+    type: dict
+    required: true
+  nftables:
+    description: Templates and paths for the nftables files (keys C(ruleset_template), C(boot_unit_template), C(nft), C(ruleset_path)).
+    type: dict
+    required: true
+  backend:
+    description: See the role's C(bluemind_firewall_backend).
+    type: str
+    default: nftables
+  optional_services:
+    description: See the role's C(bluemind_firewall_optional_services).
+    type: list
+    elements: str
+  public:
+    description: See the role's C(bluemind_firewall_public).
+    type: bool
+    default: true
+  cluster_group:
+    description: The host's C(bluemind_firewall_cluster_group); must be the group that O(cluster) was resolved for.
+    type: str
+  cluster_sources:
+    description: See the role's C(bluemind_firewall_cluster_sources).
+    type: list
+    elements: str
+  admin_sources:
+    description: See the role's C(bluemind_firewall_admin_sources).
+    type: list
+    elements: str
+  ssh_port:
+    description: See the role's C(bluemind_firewall_ssh_port).
+    type: raw
+  ssh_connection:
+    description: The host's C(SSH_CONNECTION), whose fourth field is the SSH server port.
+    type: str
+  ansible_port:
+    description: The host's C(ansible_port).
+    type: raw
+  extra_public_ports:
+    description: See the role's C(bluemind_firewall_extra_public_ports).
+    type: list
+    elements: dict
+  extra_internal_ports:
+    description: See the role's C(bluemind_firewall_extra_internal_ports).
+    type: list
+    elements: dict
+attributes:
+  check_mode:
+    support: full
+    description: Changes nothing, in any mode.
+  diff_mode:
+    support: none
+    description: Nothing to show.
+  platform:
+    platforms: all
+    support: full
+    description: Runs on the controller.
+'''
+
+EXAMPLES = r'''
+- name: Compute the policy (as the role does)
+  bluemind.firewall.host_policy:
+    port_table: "{{ bluemind_firewall_port_table }}"
+    cluster: "{{ cluster.cluster }}"
+    optional_services: [imaps, submission]
+    nftables:
+      ruleset_template: bluemind_firewall.nft.j2
+      boot_unit_template: bluemind-firewall.service.j2
+      nft: /usr/sbin/nft
+      ruleset_path: /etc/bluemind-firewall/bluemind_firewall.nft
+  register: plan
+'''
+
+RETURN = r'''
+policy:
+  description: The resolved policy, as recorded on the host in C(/etc/bluemind-firewall/policy.json).
+  returned: success
+  type: dict
+nftables:
+  description: The rendered table (C(table), C(ruleset)) and boot unit (C(boot_unit)).
+  returned: success
+  type: dict
+'''

@@ -1,0 +1,263 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, bluemind.firewall contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: nftables_table
+short_description: Load one nftables table atomically, keep it across reboots and record the policy
+version_added: 0.1.0
+description:
+  - Replaces one nftables table with the given ruleset in a single C(nft -f) transaction, after
+    C(nft -c) has checked it. There is no moment where the old table is gone and the new one missing,
+    and a ruleset that does not load leaves the running table as it was.
+  - Touches no other table, and never runs C(flush ruleset).
+  - Writes the ruleset file, installs and enables a systemd unit that loads it at boot, and writes the
+    applied policy as JSON (the record that verification reads), only once the table is live.
+  - Reports a change when the file, the live table, the boot unit or the record differ from what is
+    wanted; a live table edited or flushed by hand is loaded again.
+  - The role M(bluemind.firewall.host_firewall) renders the ruleset; this module is its last step.
+author:
+  - bluemind.firewall contributors
+options:
+  table:
+    description:
+      - Name of the C(inet) table that O(ruleset) defines. Only this table is replaced.
+    type: str
+    default: bluemind_firewall
+  ruleset:
+    description:
+      - The nft file that replaces the table, including its own C(delete table) line.
+    type: str
+    required: true
+  path:
+    description:
+      - Where the ruleset is kept for the boot unit.
+    type: path
+    required: true
+  boot_unit:
+    description:
+      - Content of the systemd unit that loads O(path) at boot.
+    type: str
+    required: true
+  boot_unit_path:
+    description:
+      - Where the boot unit is installed.
+    type: path
+    default: /etc/systemd/system/bluemind-firewall.service
+  record:
+    description:
+      - The resolved policy, written as JSON to O(record_path) once the table is live.
+    type: dict
+    required: true
+  record_path:
+    description:
+      - Where the record is written.
+    type: path
+    default: /etc/bluemind-firewall/policy.json
+extends_documentation_fragment: []
+attributes:
+  check_mode:
+    support: full
+    description: Checks the ruleset with C(nft -c) and reports what would change, without changing it.
+  diff_mode:
+    support: full
+    description: Shows the ruleset file before and after, or the live table when it drifted.
+  platform:
+    platforms: posix
+    support: full
+    description: Linux with nftables and systemd.
+notes:
+  - Needs root, C(nft) and systemd.
+'''
+
+EXAMPLES = r'''
+- name: Load the firewall table rendered by bluemind.firewall.host_policy
+  bluemind.firewall.nftables_table:
+    ruleset: "{{ plan.nftables.ruleset }}"
+    path: /etc/bluemind-firewall/bluemind_firewall.nft
+    boot_unit: "{{ plan.nftables.boot_unit }}"
+    record: "{{ plan.policy }}"
+'''
+
+RETURN = r'''
+loaded:
+  description: Whether the table was (or, in check mode, would be) loaded into the kernel.
+  returned: always
+  type: bool
+  sample: true
+reasons:
+  description: What differed from the wanted state.
+  returned: always
+  type: list
+  elements: str
+  sample: ["ruleset file differs", "live table differs from the one last loaded"]
+listing_sha256:
+  description: SHA-256 of C(nft -s list table inet TABLE) after the run; the record keeps it to detect drift.
+  returned: success and not check mode
+  type: str
+'''
+
+import hashlib
+import json
+import os
+import tempfile
+
+from ansible.module_utils.basic import AnsibleModule
+
+
+def _read(path):
+    try:
+        with open(path) as handle:
+            return handle.read()
+    except (IOError, OSError):
+        return None
+
+
+def _record_text(record, listing_sha256):
+    content = dict(record)
+    content['nftables'] = {'listing_sha256': listing_sha256}
+    return json.dumps(content, indent=2, sort_keys=True) + '\n'
+
+
+class NftablesTable(object):
+    def __init__(self, module):
+        self.module = module
+        self.params = module.params
+        self.nft = module.get_bin_path('nft', required=True)
+        self.systemctl = module.get_bin_path('systemctl', required=True)
+        self.unit = os.path.basename(self.params['boot_unit_path'])
+
+    def run(self, args, check_rc=True, what=None):
+        rc, out, err = self.module.run_command(args)
+        if check_rc and rc != 0:
+            self.module.fail_json(msg='%s failed: %s' % (what or ' '.join(args), (err or out).strip()), rc=rc)
+        return rc, out, err
+
+    def live_listing(self):
+        rc, out, dummy = self.run([self.nft, '-s', 'list', 'table', 'inet', self.params['table']], check_rc=False)
+        return out if rc == 0 else None
+
+    def unit_enabled(self):
+        dummy, out, dummy = self.run([self.systemctl, 'is-enabled', self.unit], check_rc=False)
+        return out.strip() == 'enabled'
+
+    def unit_active(self):
+        rc, dummy, dummy = self.run([self.systemctl, 'is-active', '--quiet', self.unit], check_rc=False)
+        return rc == 0
+
+    def stage(self, path, content, mode):
+        """A temporary copy beside path, so that moving it into place is atomic."""
+        directory = os.path.dirname(path)
+        if not os.path.isdir(directory):
+            os.makedirs(directory, 0o755)
+        fd, staged = tempfile.mkstemp(dir=directory, prefix='.' + os.path.basename(path) + '.')
+        with os.fdopen(fd, 'w') as handle:
+            handle.write(content)
+        os.chmod(staged, mode)
+        return staged
+
+    def write(self, path, content, mode):
+        self.module.atomic_move(self.stage(path, content, mode), path)
+
+    def check_syntax(self, ruleset):
+        fd, staged = tempfile.mkstemp(prefix='bluemind-firewall-', suffix='.nft')
+        try:
+            with os.fdopen(fd, 'w') as handle:
+                handle.write(ruleset)
+            self.run([self.nft, '-c', '-f', staged], what='nft -c (the ruleset does not load; nothing was changed)')
+        finally:
+            os.unlink(staged)
+
+    def apply(self):
+        p = self.params
+        current_file = _read(p['path'])
+        current_record = _read(p['record_path'])
+        live = self.live_listing()
+        try:
+            recorded_sha = json.loads(current_record or '{}').get('nftables', {}).get('listing_sha256')
+        except ValueError:
+            recorded_sha = None
+        live_sha = hashlib.sha256(live.encode()).hexdigest() if live is not None else None
+
+        reasons = []
+        if current_file != p['ruleset']:
+            reasons.append('ruleset file differs')
+        if live is None:
+            reasons.append('table inet %s is not loaded' % p['table'])
+        elif live_sha != recorded_sha:
+            reasons.append('live table differs from the one last loaded')
+        load = bool(reasons)
+        unit_differs = _read(p['boot_unit_path']) != p['boot_unit']
+        if unit_differs:
+            reasons.append('boot unit differs')
+        enable = not self.unit_enabled()
+        if enable:
+            reasons.append('boot unit not enabled')
+        if not load and current_record != _record_text(p['record'], recorded_sha):
+            reasons.append('record differs')
+
+        result = {'changed': bool(reasons), 'loaded': load, 'reasons': reasons}
+        if self.module._diff:
+            if current_file != p['ruleset']:
+                result['diff'] = {'before': current_file or '', 'after': p['ruleset'],
+                                  'before_header': p['path'], 'after_header': p['path']}
+            elif load:
+                result['diff'] = {'before': live or '', 'after': '(the table as in %s)\n' % p['path'],
+                                  'before_header': 'live table inet %s' % p['table'],
+                                  'after_header': p['path']}
+        if load:
+            self.check_syntax(p['ruleset'])
+        if self.module.check_mode or not reasons:
+            if not self.module.check_mode:
+                result['listing_sha256'] = recorded_sha
+            return result
+
+        listing_sha = recorded_sha
+        if load:
+            staged = self.stage(p['path'], p['ruleset'], 0o600)
+            # One transaction: the file's own "delete table" and the new table commit together or not
+            # at all. The file takes its place only once loaded, so a boot never loads a rejected one.
+            rc, dummy, err = self.run([self.nft, '-f', staged], check_rc=False)
+            if rc != 0:
+                os.unlink(staged)
+                self.module.fail_json(msg='nft -f rejected the ruleset; the running table was kept: %s' % err.strip(), rc=rc)
+            self.module.atomic_move(staged, p['path'])
+            listing_sha = hashlib.sha256(self.live_listing().encode()).hexdigest()
+        if unit_differs:
+            self.write(p['boot_unit_path'], p['boot_unit'], 0o644)
+            self.run([self.systemctl, 'daemon-reload'])
+        if enable:
+            self.run([self.systemctl, 'enable', self.unit])
+        # Active, the unit follows restarts and reloads of nftables.service (PartOf, ReloadPropagatedFrom);
+        # starting it loads the same file again, which changes nothing.
+        if (enable or unit_differs) and not self.unit_active():
+            self.run([self.systemctl, 'start', self.unit])
+        self.write(p['record_path'], _record_text(p['record'], listing_sha), 0o644)
+        result['listing_sha256'] = listing_sha
+        return result
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            table=dict(type='str', default='bluemind_firewall'),
+            ruleset=dict(type='str', required=True),
+            path=dict(type='path', required=True),
+            boot_unit=dict(type='str', required=True),
+            boot_unit_path=dict(type='path', default='/etc/systemd/system/bluemind-firewall.service'),
+            record=dict(type='dict', required=True),
+            record_path=dict(type='path', default='/etc/bluemind-firewall/policy.json'),
+        ),
+        supports_check_mode=True,
+    )
+    module.exit_json(**NftablesTable(module).apply())
+
+
+if __name__ == '__main__':
+    main()

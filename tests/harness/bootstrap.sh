@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs what the test suite and the demo need on a Debian 12 root machine, and only what is missing:
+# Debian packages, the Python venv, and the container images built from the Debian archive.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+export CONTAINERS_CONF="$root/tests/harness/containers.conf"
+
+need_apt=()
+for cmd in podman:podman runc:runc debootstrap:debootstrap make:make; do
+  command -v "${cmd%%:*}" >/dev/null 2>&1 || need_apt+=("${cmd##*:}")
+done
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "bootstrap: installing ${need_apt[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+venv="$root/.venv"
+stamp="$venv/.requirements.sha256"
+want=$(sha256sum "$root/tests/requirements.txt" | cut -d' ' -f1)
+if [ ! -x "$venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  echo "bootstrap: creating $venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q --upgrade pip
+  "$venv/bin/pip" install -q -r "$root/tests/requirements.txt" 2>&1 | { grep -v "is ignored: it is neither" || true; }
+  echo "$want" > "$stamp"
+fi
+
+"$root/tests/harness/build-image.sh" bookworm
+"$root/tests/harness/build-image.sh" bullseye
