@@ -46,7 +46,7 @@ def _fail(variable, value, why):
 
 
 def parse_port(value, variable):
-    """Return (first, last) for 25, "25" or "5701-5715"."""
+    """Return (first, last) for 10050, "10050" or "7000-7010"."""
     if isinstance(value, bool):
         _fail(variable, value, 'is not a port number or range')
     if isinstance(value, int):

@@ -1,0 +1,26 @@
+"""Make the checkout importable as ansible_collections.bluemind.firewall, as Ansible lays it out."""
+
+import os
+import sys
+import tempfile
+
+import pytest
+import yaml
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ROLE = os.path.join(ROOT, 'roles', 'host_firewall')
+
+_tree = tempfile.mkdtemp(prefix='bluemind-firewall-unit-')
+os.makedirs(os.path.join(_tree, 'ansible_collections', 'bluemind'))
+os.symlink(ROOT, os.path.join(_tree, 'ansible_collections', 'bluemind', 'firewall'))
+sys.path.insert(0, _tree)
+
+
+def load_yaml(*parts):
+    with open(os.path.join(ROOT, *parts)) as handle:
+        return yaml.safe_load(handle)
+
+
+@pytest.fixture(scope='session')
+def port_table():
+    return load_yaml('roles', 'host_firewall', 'vars', 'main.yml')['bluemind_firewall_port_table']

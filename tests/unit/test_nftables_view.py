@@ -1,0 +1,113 @@
+"""What the nftables table holds for a policy, and that every variant renders to a ruleset nft accepts."""
+
+import os
+import shutil
+import subprocess
+
+import jinja2
+import pytest
+
+from conftest import ROLE
+from ansible_collections.bluemind.firewall.plugins.module_utils.nftables_view import nftables_view
+from ansible_collections.bluemind.firewall.plugins.module_utils.policy import build_policy
+
+
+def view(port_table, peers=None, **settings):
+    hosts = peers or {'mx1': ['192.0.2.10', '2001:db8::10'], 'mx2': ['192.0.2.11']}
+    return nftables_view(build_policy(port_table, settings, {'group': 'bluemind', 'hosts': hosts}))
+
+
+def sets(result):
+    return {s['name']: s for s in result['sets']}
+
+
+def matches(result):
+    return [r['match'] for r in result['rules']]
+
+
+def render(result):
+    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(os.path.join(ROLE, 'templates')),
+                                     undefined=jinja2.StrictUndefined, trim_blocks=True, keep_trailing_newline=True)
+    return environment.get_template('bluemind_firewall.nft.j2').render(**result)
+
+
+def test_default_policy(port_table):
+    result = view(port_table)
+    assert matches(result) == [
+        'tcp dport 22',
+        'tcp dport @everyone_tcp_ports',
+        'ip saddr @cluster_hosts_v4 tcp dport @cluster_tcp_ports',
+        'ip6 saddr @cluster_hosts_v6 tcp dport @cluster_tcp_ports',
+    ]
+    named = sets(result)
+    assert named['everyone_tcp_ports']['elements'] == ['25', '443']
+    assert '5701-5715' in named['cluster_tcp_ports']['elements']
+    assert named['cluster_hosts_v4']['elements'] == ['192.0.2.10', '192.0.2.11']
+    assert named['cluster_hosts_v6']['elements'] == ['2001:db8::10']
+
+
+def test_restricted_admin_sources_get_sets_and_a_missing_family_gets_no_ssh(port_table):
+    result = view(port_table, admin_sources=['198.51.100.0/24'], ssh_port=2222)
+    assert matches(result)[0] == 'ip saddr @admin_hosts_v4 tcp dport 2222'
+    assert not any('2222' in match for match in matches(result)[1:])
+    assert sets(result)['admin_hosts_v4']['elements'] == ['198.51.100.0/24']
+    assert 'admin_hosts_v6' not in sets(result)
+
+
+def test_any_source_for_one_family_only(port_table):
+    result = view(port_table, admin_sources=['0.0.0.0/0', '2001:db8:ad::/48'])
+    assert matches(result)[:2] == ['meta nfproto ipv4 tcp dport 22', 'ip6 saddr @admin_hosts_v6 tcp dport 22']
+
+
+def test_public_false_moves_public_ports_to_the_cluster_set(port_table):
+    result = view(port_table, public=False, optional_services=['imaps'])
+    assert 'everyone_tcp_ports' not in sets(result)
+    assert {'25', '443', '993'} <= set(sets(result)['cluster_tcp_ports']['elements'])
+
+
+def test_rule_count_does_not_grow_with_the_cluster(port_table):
+    small = view(port_table)
+    peers = {'mx%d' % i: ['10.0.%d.%d' % (i // 250, i % 250 + 1), 'fd00::%x' % (i + 1)] for i in range(1000)}
+    large = view(port_table, peers=peers)
+    assert len(large['rules']) == len(small['rules'])
+    assert len(sets(large)['cluster_hosts_v4']['elements']) == 1000
+
+
+def test_udp_and_overlapping_extra_ports(port_table):
+    result = view(port_table,
+                  extra_internal_ports=[{'port': '8000-8085', 'name': 'wide'}, {'port': 161, 'proto': 'udp', 'name': 'snmp'}])
+    tcp = sets(result)['cluster_tcp_ports']['elements']
+    assert '8000-8085' in tcp and '8021' not in tcp and '8080' not in tcp
+    assert sets(result)['cluster_udp_ports']['elements'] == ['161']
+    assert 'ip6 saddr @cluster_hosts_v6 udp dport @cluster_udp_ports' in matches(result)
+
+
+def test_rendering_has_no_empty_element_lists(port_table):
+    text = render(view(port_table, peers={'mx1': ['192.0.2.10']}))
+    assert 'elements = {  }' not in text and 'elements = { }' not in text
+    assert text.count('table inet bluemind_firewall') == 3
+    assert 'delete table inet bluemind_firewall' in text
+
+
+VARIANTS = {
+    'defaults': {},
+    'restricted admin, public false, extras': {
+        'admin_sources': ['198.51.100.0/24', '2001:db8:ad::/48'], 'public': False,
+        'cluster_sources': ['10.0.0.0/8', 'fd00::/8'],
+        'extra_public_ports': [{'port': '7000-7010', 'name': 'a'}],
+        'extra_internal_ports': [{'port': 161, 'proto': 'udp', 'name': 'snmp'}, {'port': '8000-8085', 'name': 'w'}]},
+    'ipv4 admin only, every optional service': {
+        'admin_sources': ['0.0.0.0/0'],
+        'optional_services': ['http', 'pop3', 'imap', 'smtps', 'submission', 'imaps', 'pop3s', 'xmpp_client',
+                              'xmpp_client_tls', 'xmpp_server']},
+}
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which('nft'), reason='nft -c needs nft and root')
+@pytest.mark.parametrize('name', sorted(VARIANTS))
+def test_nft_accepts_every_variant(port_table, tmp_path, name):
+    ruleset = tmp_path / 'ruleset.nft'
+    ruleset.write_text(render(view(port_table, peers={'mx1': ['10.1.2.3', 'fd00::1'], 'mx2': ['192.0.2.11']},
+                                   **VARIANTS[name])))
+    check = subprocess.run(['nft', '-c', '-f', str(ruleset)], capture_output=True, text=True)
+    assert check.returncode == 0, check.stderr

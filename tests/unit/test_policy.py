@@ -1,0 +1,142 @@
+"""The policy model: who may reach which port, and the errors bad input gets."""
+
+import pytest
+
+from ansible_collections.bluemind.firewall.plugins.module_utils.policy import (
+    PolicyError, build_policy, parse_port, resolve_cluster)
+
+V4 = {'address': '192.0.2.10'}
+V6 = {'address': '2001:db8::10'}
+
+
+def cluster(**hosts):
+    return {'group': 'bluemind', 'hosts': hosts or {'mx1': ['192.0.2.10', '2001:db8::10']}}
+
+
+def allow_by_port(policy):
+    return {(p['port'], p['proto']): p['allow'] for p in policy['ports']}
+
+
+def test_defaults_open_required_to_everyone_internal_to_cluster_and_close_optional(port_table):
+    allow = allow_by_port(build_policy(port_table, {}, cluster()))
+    assert allow[('22', 'tcp')] == 'admin'
+    assert allow[('25', 'tcp')] == allow[('443', 'tcp')] == 'everyone'
+    assert allow[('993', 'tcp')] == allow[('80', 'tcp')] == 'nobody'
+    assert allow[('5701-5715', 'tcp')] == allow[('24', 'tcp')] == allow[('9300', 'tcp')] == 'cluster'
+    assert sum(1 for v in allow.values() if v == 'cluster') == 25
+
+
+def test_enabled_optional_services_open_to_everyone(port_table):
+    allow = allow_by_port(build_policy(port_table, {'optional_services': ['imaps', 'submission']}, cluster()))
+    assert allow[('993', 'tcp')] == allow[('587', 'tcp')] == 'everyone'
+    assert allow[('143', 'tcp')] == 'nobody'
+
+
+def test_non_public_host_opens_public_ports_to_the_cluster_only(port_table):
+    settings = {'public': False, 'optional_services': ['xmpp_client'],
+                'extra_public_ports': [{'port': 10050, 'name': 'zabbix'}]}
+    allow = allow_by_port(build_policy(port_table, settings, cluster()))
+    assert allow[('25', 'tcp')] == allow[('443', 'tcp')] == allow[('5222', 'tcp')] == 'cluster'
+    assert allow[('10050', 'tcp')] == 'cluster'
+    assert 'everyone' not in allow.values()
+
+
+def test_cluster_sources_join_peers_and_contained_addresses_collapse(port_table):
+    peers = {'mx1': ['10.1.2.3', 'fd00::1'], 'mx2': ['192.0.2.7']}
+    policy = build_policy(port_table, {'cluster_sources': ['10.0.0.0/8', '198.51.100.0/24']},
+                          cluster(**peers))
+    assert policy['sources']['cluster'] == {'ipv4': ['10.0.0.0/8', '192.0.2.7', '198.51.100.0/24'],
+                                            'ipv6': ['fd00::1']}
+    assert policy['peers'] == peers
+
+
+def test_extra_ports_ranges_and_udp(port_table):
+    settings = {'extra_internal_ports': [{'port': '7000-7010', 'proto': 'udp', 'name': 'backup',
+                                          'description': 'backup agent'}]}
+    ports = build_policy(port_table, settings, cluster())['ports']
+    extra = [p for p in ports if p['service'] == 'backup'][0]
+    assert (extra['first'], extra['last'], extra['proto'], extra['allow'], extra['class']) == (
+        7000, 7010, 'udp', 'cluster', 'extra_internal')
+
+
+@pytest.mark.parametrize('settings, expected', [
+    ({}, 22),
+    ({'ansible_port': 2222}, 2222),
+    ({'ssh_connection': '198.51.100.9 51514 192.0.2.10 2200', 'ansible_port': 2222}, 2200),
+    ({'ssh_port': 2022, 'ssh_connection': '198.51.100.9 51514 192.0.2.10 2200'}, 2022),
+])
+def test_ssh_port_follows_the_live_connection(port_table, settings, expected):
+    assert build_policy(port_table, settings, cluster())['ssh_port'] == expected
+
+
+@pytest.mark.parametrize('settings, words', [
+    ({'optional_services': ['imap4']}, ["bluemind_firewall_optional_services", "'imap4'"]),
+    ({'extra_public_ports': [{'port': 70000, 'name': 'x'}]}, ['bluemind_firewall_extra_public_ports[0].port', '70000', '1-65535']),
+    ({'extra_internal_ports': [{'port': 0, 'name': 'x'}]}, ['bluemind_firewall_extra_internal_ports[0].port', '1-65535']),
+    ({'extra_internal_ports': [{'port': '9000-8000', 'name': 'x'}]}, ["'9000-8000'"]),
+    ({'extra_internal_ports': [{'port': 9000, 'name': 'x', 'prot': 'udp'}]}, ['unknown key', 'prot']),
+    ({'extra_internal_ports': [{'port': 9000, 'name': 'x', 'proto': 'sctp'}]}, ['.proto', "'sctp'"]),
+    ({'extra_internal_ports': [{'port': 9000, 'name': 'bad name"'}]}, ['.name']),
+    ({'cluster_sources': ['10.0.0.0/33']}, ['bluemind_firewall_cluster_sources', "'10.0.0.0/33'"]),
+    ({'cluster_sources': ['10.1.2.3/8']}, ['bluemind_firewall_cluster_sources', 'host bits']),
+    ({'admin_sources': ['mgmt.example.com']}, ['bluemind_firewall_admin_sources', 'mgmt.example.com']),
+    ({'admin_sources': []}, ['bluemind_firewall_admin_sources', 'close SSH']),
+    ({'ssh_port': 0}, ['bluemind_firewall_ssh_port', '1-65535']),
+    ({'public': 'yes'}, ['bluemind_firewall_public', "'yes'"]),
+    ({'backend': 'ufw'}, ['bluemind_firewall_backend', "'ufw'", 'not available']),
+    ({'backend': 'iptables'}, ['bluemind_firewall_backend', "'iptables'"]),
+    ({'cluster_group': 'other'}, ['bluemind_firewall_cluster_group', "'other'", 'play-wide']),
+])
+def test_bad_input_names_the_variable_and_the_value(port_table, settings, words):
+    with pytest.raises(PolicyError) as error:
+        build_policy(port_table, settings, cluster())
+    for word in words:
+        assert word in str(error.value)
+
+
+def test_broken_port_table_is_refused(port_table):
+    broken = [dict(port_table[0], port=99999)]
+    with pytest.raises(PolicyError, match=r'bluemind_firewall_port_table\[0\]\.port'):
+        build_policy(broken, {}, cluster())
+
+
+@pytest.mark.parametrize('value, expected', [(10050, (10050, 10050)), ('10050', (10050, 10050)),
+                                             ('7000-7010', (7000, 7010)), ('7000:7010', (7000, 7010))])
+def test_parse_port(value, expected):
+    assert parse_port(value, 'v') == expected
+
+
+@pytest.mark.parametrize('value', [True, None, 1.5, 'ssh', '1-2-3', '', 65536])
+def test_parse_port_refuses(value):
+    with pytest.raises(PolicyError):
+        parse_port(value, 'v')
+
+
+def test_resolve_cluster_from_overrides_and_facts():
+    result = resolve_cluster('bluemind', {
+        'mx1': (None, V4, V6),
+        'mx2': (None, {'address': '192.0.2.11'}, None),
+        'mx3': ('198.51.100.3', V4, V6),
+        'mx4': (['198.51.100.4', '2001:DB8::4'], None, None),
+    })
+    assert result == {'group': 'bluemind', 'hosts': {
+        'mx1': ['192.0.2.10', '2001:db8::10'], 'mx2': ['192.0.2.11'],
+        'mx3': ['198.51.100.3'], 'mx4': ['198.51.100.4', '2001:db8::4']}}
+
+
+def test_resolve_cluster_names_every_host_without_an_address():
+    with pytest.raises(PolicyError) as error:
+        resolve_cluster('bluemind', {'mx1': (None, V4, None), 'mx2': (None, None, None), 'mx3': (None, {}, {})})
+    assert 'mx2, mx3' in str(error.value)
+    assert 'bluemind_firewall_address' in str(error.value)
+
+
+@pytest.mark.parametrize('override', ['mx1.example.com', '192.0.2.0/24', ['192.0.2.1', 'nope'], 42])
+def test_resolve_cluster_refuses_a_bad_override(override):
+    with pytest.raises(PolicyError, match='host mx1: bluemind_firewall_address'):
+        resolve_cluster('bluemind', {'mx1': (override, V4, None)})
+
+
+def test_resolve_cluster_refuses_an_empty_group():
+    with pytest.raises(PolicyError, match="bluemind_firewall_cluster_group: 'bm'"):
+        resolve_cluster('bm', {})
