@@ -28,3 +28,7 @@ fi
 
 "$root/tests/harness/build-image.sh" bookworm
 "$root/tests/harness/build-image.sh" bullseye
+
+# Ansible finds a collection only under ansible_collections/NAMESPACE/NAME: link the checkout there.
+mkdir -p "$root/.cache/collections/ansible_collections/bluemind"
+ln -sfn "$root" "$root/.cache/collections/ansible_collections/bluemind/firewall"

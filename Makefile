@@ -1,0 +1,44 @@
+# Entry points for a newcomer on a Debian 12 root machine; each installs what it needs first.
+SHELL := /bin/bash
+ROOT := $(CURDIR)
+export CONTAINERS_CONF := $(ROOT)/tests/harness/containers.conf
+export ANSIBLE_COLLECTIONS_PATH := $(ROOT)/.cache/collections
+export PATH := $(ROOT)/.venv/bin:$(PATH)
+MOLECULE_SCENARIOS := cluster single-bookworm single-bullseye
+
+.PHONY: bootstrap demo test unit lint sanity molecule $(addprefix molecule-,$(MOLECULE_SCENARIOS)) benchmark docs build
+
+bootstrap:
+	@tests/harness/bootstrap.sh
+
+demo: bootstrap
+	@demo/run.sh
+
+test: bootstrap unit lint sanity molecule
+	@echo "make test: all passed"
+
+unit:
+	pytest -q tests/unit
+
+lint:
+	ansible-lint
+
+sanity:
+	@tests/harness/sanity.sh
+
+molecule: $(addprefix molecule-,$(MOLECULE_SCENARIOS))
+
+molecule-cluster:
+	molecule test -s cluster
+
+molecule-single-%:
+	MOLECULE_DISTRO=$* molecule test -s single
+
+benchmark: bootstrap
+	@benchmarks/converge_speed.sh
+
+docs:
+	python3 tests/harness/port_table_doc.py --write README.md
+
+build:
+	ansible-galaxy collection build --force --output-path build

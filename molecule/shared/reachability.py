@@ -1,0 +1,53 @@
+"""Real-traffic probes for the testinfra tests: who reaches which port, over IPv4 and IPv6."""
+
+import json
+import os
+import subprocess
+import sys
+
+import yaml
+
+SHARED = os.path.dirname(os.path.abspath(__file__))
+with open(os.path.join(SHARED, 'test_ports.yml')) as _handle:
+    PORTS = yaml.safe_load(_handle)['test_ports']
+LISTENED = sorted(set(PORTS['ssh'] + PORTS['required'] + list(PORTS['optional'].values())
+                      + PORTS['internal'] + PORTS['unlisted']))
+PROBE_TIMEOUT = 2.0
+
+
+def platforms(scenario_directory):
+    """{name: {'ipv4': address, 'ipv6': address}} from the scenario's molecule.yml."""
+    with open(os.path.join(scenario_directory, 'molecule.yml')) as handle:
+        config = yaml.safe_load(handle)
+    result = {}
+    for platform in config['platforms']:
+        ipv6 = [opt.split('=', 1)[1] for opt in platform.get('extra_opts', []) if opt.startswith('--ip6=')]
+        result[platform['name']] = {'ipv4': platform['ip'], 'ipv6': ipv6[0]}
+    return result
+
+
+def podman(container, *command):
+    return subprocess.run(['podman', 'exec', container] + list(command),
+                          capture_output=True, text=True, check=True).stdout
+
+
+def probe(source, address, ports=None):
+    """{port: 'open' | 'refused' | 'filtered'} as seen from the container source (None: this machine)."""
+    ports = ports or LISTENED
+    arguments = [str(PROBE_TIMEOUT), address, ','.join(str(p) for p in ports)]
+    if source is None:
+        output = subprocess.run([sys.executable, os.path.join(SHARED, 'files', 'probe.py')] + arguments,
+                                capture_output=True, text=True, check=True).stdout
+    else:
+        output = podman(source, '/usr/local/bin/bm-test-probe', *arguments)
+    return {int(key.rsplit(' ', 1)[1]): verdict for key, verdict in json.loads(output).items()}
+
+
+def expected(open_ports):
+    """Every listened port: open if listed, else filtered (the collection drops, it never rejects)."""
+    return {port: 'open' if port in open_ports else 'filtered' for port in LISTENED}
+
+
+def differences(observed, wanted):
+    return {port: 'saw %s, wanted %s' % (observed.get(port), state)
+            for port, state in wanted.items() if observed.get(port) != state}
