@@ -6,7 +6,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(ROOT)/.cache/collections
 export PATH := $(ROOT)/.venv/bin:$(PATH)
 MOLECULE_SCENARIOS := cluster single-bookworm single-bullseye
 
-.PHONY: bootstrap demo test unit lint sanity molecule $(addprefix molecule-,$(MOLECULE_SCENARIOS)) benchmark docs build
+.PHONY: bootstrap demo test unit lint sanity molecule benchmark docs build
 
 bootstrap:
 	@tests/harness/bootstrap.sh
@@ -28,10 +28,11 @@ sanity:
 
 molecule: $(addprefix molecule-,$(MOLECULE_SCENARIOS))
 
+.PHONY: $(addprefix molecule-,$(MOLECULE_SCENARIOS))
 molecule-cluster:
 	molecule test -s cluster
 
-molecule-single-%:
+molecule-single-bookworm molecule-single-bullseye: molecule-single-%:
 	MOLECULE_DISTRO=$* molecule test -s single
 
 benchmark: bootstrap

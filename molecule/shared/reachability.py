@@ -8,7 +8,7 @@ import sys
 import yaml
 
 SHARED = os.path.dirname(os.path.abspath(__file__))
-with open(os.path.join(SHARED, 'test_ports.yml')) as _handle:
+with open(os.path.join(SHARED, 'vars', 'test_ports.yml')) as _handle:
     PORTS = yaml.safe_load(_handle)['test_ports']
 LISTENED = sorted(set(PORTS['ssh'] + PORTS['required'] + list(PORTS['optional'].values())
                       + PORTS['internal'] + PORTS['unlisted']))
