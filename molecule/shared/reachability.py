@@ -39,7 +39,7 @@ def probe(source, address, ports=None):
         output = subprocess.run([sys.executable, os.path.join(SHARED, 'files', 'probe.py')] + arguments,
                                 capture_output=True, text=True, check=True).stdout
     else:
-        output = podman(source, '/usr/local/bin/bm-test-probe', *arguments)
+        output = podman(source, 'python3', '/usr/local/bin/bm-test-probe', *arguments)
     return {int(key.rsplit(' ', 1)[1]): verdict for key, verdict in json.loads(output).items()}
 
 

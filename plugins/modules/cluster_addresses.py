@@ -20,7 +20,7 @@ description:
     this play or cached. Hosts outside the play (C(--limit)) are included.
   - Fails, naming every host concerned, when a host has no known address or an invalid one.
 author:
-  - bluemind.firewall contributors
+  - bluemind.firewall contributors !UNKNOWN
 options:
   group:
     description: The inventory group of the cluster.

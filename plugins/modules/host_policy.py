@@ -17,7 +17,7 @@ description:
     with the role's variables; its options mirror them without their C(bluemind_firewall_) prefix.
   - Fails on bad input with a message naming the variable and the value.
 author:
-  - bluemind.firewall contributors
+  - bluemind.firewall contributors !UNKNOWN
 options:
   port_table:
     description: BlueMind's port table, the role's data file.

@@ -23,7 +23,7 @@ description:
     wanted; a live table edited or flushed by hand is loaded again.
   - The role M(bluemind.firewall.host_firewall) renders the ruleset; this module is its last step.
 author:
-  - bluemind.firewall contributors
+  - bluemind.firewall contributors !UNKNOWN
 options:
   table:
     description:

@@ -6,7 +6,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 export CONTAINERS_CONF="$root/tests/harness/containers.conf"
 
 need_apt=()
-for cmd in podman:podman runc:runc debootstrap:debootstrap make:make nft:nftables; do
+for cmd in podman:podman runc:runc debootstrap:debootstrap make:make nft:nftables shellcheck:shellcheck git:git; do
   command -v "${cmd%%:*}" >/dev/null 2>&1 || need_apt+=("${cmd##*:}")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then

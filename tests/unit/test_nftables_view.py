@@ -109,5 +109,5 @@ def test_nft_accepts_every_variant(port_table, tmp_path, name):
     ruleset = tmp_path / 'ruleset.nft'
     ruleset.write_text(render(view(port_table, peers={'mx1': ['10.1.2.3', 'fd00::1'], 'mx2': ['192.0.2.11']},
                                    **VARIANTS[name])))
-    check = subprocess.run(['nft', '-c', '-f', str(ruleset)], capture_output=True, text=True)
+    check = subprocess.run(['nft', '-c', '-f', str(ruleset)], capture_output=True, text=True, check=False)
     assert check.returncode == 0, check.stderr

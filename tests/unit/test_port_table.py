@@ -97,7 +97,7 @@ def test_every_default_is_declared_in_argument_specs():
 def test_no_other_file_hard_codes_a_bluemind_port(port_table):
     numbers = set()
     for entry in port_table:
-        first, _, last = str(entry['port']).partition('-')
+        first, dummy, last = str(entry['port']).partition('-')
         numbers.update({first, last or first})
     pattern = re.compile(r'(?<![\w.:/-])(%s)(?![\w.:/-])' % '|'.join(sorted(numbers, key=len, reverse=True)))
     data_file = os.path.join(ROLE, 'vars', 'main.yml')

@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 """Test bed listener: accepts TCP on every port given, IPv4 and IPv6, and closes each connection.
 
 A port the firewall lets through then answers "open" to a probe, one it drops "filtered".

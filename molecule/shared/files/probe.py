@@ -1,7 +1,6 @@
-#!/usr/bin/python3
 """Test bed probe: TCP connects to ADDRESS:PORT pairs at once and prints how each ended, as JSON.
 
-usage: probe.py TIMEOUT ADDRESS PORT[,PORT...] [ADDRESS PORT[,PORT...] ...]
+usage: python3 probe.py TIMEOUT ADDRESS PORT[,PORT...] [ADDRESS PORT[,PORT...] ...]
 open: the handshake completed; refused: a RST came back; filtered: no answer within TIMEOUT.
 """
 import errno
