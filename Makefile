@@ -6,7 +6,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(ROOT)/.cache/collections
 export PATH := $(ROOT)/.venv/bin:$(PATH)
 MOLECULE_SCENARIOS := cluster single-bookworm single-bullseye
 
-.PHONY: bootstrap demo test unit lint sanity molecule benchmark docs build
+.PHONY: bootstrap demo demo-clean test unit lint sanity molecule benchmark docs build
 
 bootstrap:
 	@tests/harness/bootstrap.sh
@@ -39,7 +39,10 @@ benchmark: bootstrap
 	@benchmarks/converge_speed.sh
 
 docs:
-	python3 tests/harness/port_table_doc.py --write README.md
+	python3 tests/harness/readme_tables.py --write README.md
 
 build:
 	ansible-galaxy collection build --force --output-path build
+
+demo-clean:
+	@demo/testbed.sh down

@@ -2,6 +2,8 @@
 
 import os
 import re
+import subprocess
+import sys
 
 from conftest import ROLE, ROOT, load_yaml
 
@@ -113,3 +115,9 @@ def test_no_other_file_hard_codes_a_bluemind_port(port_table):
                         if pattern.search(line):
                             offenders.append('%s:%d: %s' % (os.path.relpath(path, ROOT), number, line.strip()))
     assert offenders == []
+
+
+def test_readme_tables_are_the_generated_ones():
+    check = subprocess.run([sys.executable, os.path.join(ROOT, 'tests', 'harness', 'readme_tables.py'),
+                            '--check', os.path.join(ROOT, 'README.md')], capture_output=True, text=True, check=False)
+    assert check.returncode == 0, check.stderr
