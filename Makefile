@@ -36,7 +36,7 @@ molecule-single-bookworm molecule-single-bullseye: molecule-single-%:
 	MOLECULE_DISTRO=$* molecule test -s single
 
 benchmark: bootstrap
-	@benchmarks/converge_speed.sh
+	python3 benchmarks/converge_speed.py
 
 docs:
 	python3 tests/harness/readme_tables.py --write README.md

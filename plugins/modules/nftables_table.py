@@ -60,6 +60,14 @@ options:
       - Where the record is written.
     type: path
     default: /etc/bluemind-firewall/policy.json
+  install_command:
+    description:
+      - Command (with the package names) that installs C(nft) when it is missing, for example
+        C([apt-get, install, -y, nftables]). Run only when C(nft) is not found, so that a host that has
+        it costs no package-manager call.
+      - Without it, a missing C(nft) is an error.
+    type: list
+    elements: str
 extends_documentation_fragment: []
 attributes:
   check_mode:
@@ -129,9 +137,24 @@ class NftablesTable(object):
     def __init__(self, module):
         self.module = module
         self.params = module.params
-        self.nft = module.get_bin_path('nft', required=True)
+        self.nft = module.get_bin_path('nft')
         self.systemctl = module.get_bin_path('systemctl', required=True)
         self.unit = os.path.basename(self.params['boot_unit_path'])
+
+    def install_nft(self):
+        """Install nftables if nft is missing; True when it was (or, in check mode, would be)."""
+        if self.nft:
+            return False
+        command = self.params['install_command']
+        if not command:
+            self.module.fail_json(msg='nft is not installed on this host, and no install_command was given')
+        if self.module.check_mode:
+            return True
+        rc, out, err = self.module.run_command(command, environ_update={'DEBIAN_FRONTEND': 'noninteractive'})
+        if rc != 0:
+            self.module.fail_json(msg='installing nftables failed: %s' % (err or out).strip(), rc=rc)
+        self.nft = self.module.get_bin_path('nft', required=True)
+        return True
 
     def run(self, args, check_rc=True, what=None):
         rc, out, err = self.module.run_command(args)
@@ -176,6 +199,10 @@ class NftablesTable(object):
 
     def apply(self):
         p = self.params
+        installed = self.install_nft()
+        if installed and self.module.check_mode:
+            return {'changed': True, 'loaded': True, 'reasons': ['nftables would be installed'],
+                    'msg': 'nft is not installed yet: the ruleset could not be checked'}
         current_file = _read(p['path'])
         current_record = _read(p['record_path'])
         live = self.live_listing()
@@ -185,7 +212,7 @@ class NftablesTable(object):
             recorded_sha = None
         live_sha = hashlib.sha256(live.encode()).hexdigest() if live is not None else None
 
-        reasons = []
+        reasons = ['nftables installed'] if installed else []
         if current_file != p['ruleset']:
             reasons.append('ruleset file differs')
         if live is None:
@@ -253,6 +280,7 @@ def main():
             boot_unit_path=dict(type='path', default='/etc/systemd/system/bluemind-firewall.service'),
             record=dict(type='dict', required=True),
             record_path=dict(type='path', default='/etc/bluemind-firewall/policy.json'),
+            install_command=dict(type='list', elements='str'),
         ),
         supports_check_mode=True,
     )
