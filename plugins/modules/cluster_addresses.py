@@ -26,17 +26,8 @@ options:
     description: The inventory group of the cluster.
     type: str
     required: true
-attributes:
-  check_mode:
-    support: full
-    description: Changes nothing, in any mode.
-  diff_mode:
-    support: none
-    description: Nothing to show.
-  platform:
-    platforms: all
-    support: full
-    description: Runs on the controller.
+extends_documentation_fragment:
+  - bluemind.firewall.controller_step
 '''
 
 EXAMPLES = r'''

@@ -72,17 +72,8 @@ options:
     description: See the role's C(bluemind_firewall_extra_internal_ports).
     type: list
     elements: dict
-attributes:
-  check_mode:
-    support: full
-    description: Changes nothing, in any mode.
-  diff_mode:
-    support: none
-    description: Nothing to show.
-  platform:
-    platforms: all
-    support: full
-    description: Runs on the controller.
+extends_documentation_fragment:
+  - bluemind.firewall.controller_step
 '''
 
 EXAMPLES = r'''

@@ -68,7 +68,6 @@ options:
       - Without it, a missing C(nft) is an error.
     type: list
     elements: str
-extends_documentation_fragment: []
 attributes:
   check_mode:
     support: full
