@@ -14,7 +14,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 TESTBED = os.path.join(ROOT, 'tests', 'harness', 'testbed.sh')
 NODES = ['bench1:11:bookworm', 'bench2:12:bookworm']
-NAMES = [node.split(':')[0] for node in NODES]
+NAMES = [node.split(':', maxsplit=1)[0] for node in NODES]
 INVENTORY = os.path.join(HERE, 'inventory.yml')
 RESET = ('nft delete table inet bluemind_firewall 2>/dev/null; nft delete table inet bare_minimum 2>/dev/null; '
          'systemctl disable --now bluemind-firewall.service 2>/dev/null; '
