@@ -1,9 +1,12 @@
 """The policy model: who may reach which port, and the errors bad input gets."""
 
+import ipaddress
+import random
+
 import pytest
 
 from ansible_collections.bluemind.firewall.plugins.module_utils.policy import (
-    PolicyError, build_policy, parse_port, resolve_cluster)
+    PolicyError, build_policy, networks_by_family, parse_port, resolve_cluster)
 
 V4 = {'address': '192.0.2.10'}
 V6 = {'address': '2001:db8::10'}
@@ -140,3 +143,22 @@ def test_resolve_cluster_refuses_a_bad_override(override):
 def test_resolve_cluster_refuses_an_empty_group():
     with pytest.raises(PolicyError, match="bluemind_firewall_cluster_group: 'bm'"):
         resolve_cluster('bm', {})
+
+
+def test_networks_by_family_matches_a_brute_force_containment_check():
+    rng = random.Random(7)
+    for _round in range(200):
+        nets = set()
+        for _ in range(rng.randint(1, 30)):
+            prefix = rng.choice([8, 16, 20, 24, 28, 30, 32])
+            nets.add(ipaddress.ip_network('10.%d.%d.%d/%d' % (rng.randint(0, 3), rng.randint(0, 255),
+                                                               rng.randint(0, 255), prefix), strict=False))
+            nets.add(ipaddress.ip_network('fd00:%x::%x/%d' % (rng.randint(0, 3), rng.randint(0, 9),
+                                                              rng.choice([32, 48, 64, 128])), strict=False))
+        wanted = {4: [], 6: []}
+        for net in sorted(nets, key=lambda n: (n.version, n.network_address, n.prefixlen)):
+            if not any(net != other and net.version == other.version and net.subnet_of(other) for other in nets):
+                wanted[net.version].append(net)
+        result = networks_by_family(list(nets))
+        assert result == {'ipv4': [str(n) if n.prefixlen < 32 else str(n.network_address) for n in wanted[4]],
+                          'ipv6': [str(n) if n.prefixlen < 128 else str(n.network_address) for n in wanted[6]]}
