@@ -7,6 +7,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
 import os
 
 import jinja2
@@ -42,7 +43,9 @@ class ActionModule(ActionBase):
         view = nftables_view(policy)
         result.update(
             changed=False,
-            policy=policy,
+            # One string rather than a structure: Ansible walks every object of every host's result,
+            # and a policy holds every peer, so a structure costs a cluster-sized walk per host.
+            policy_json=json.dumps(policy, sort_keys=True),
             nftables={
                 'table': view['table'],
                 'ruleset': self._render(files['ruleset_template'], view),

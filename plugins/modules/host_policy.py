@@ -91,10 +91,12 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
-policy:
-  description: The resolved policy, as recorded on the host in C(/etc/bluemind-firewall/policy.json).
+policy_json:
+  description:
+    - The resolved policy as JSON text, as recorded on the host in C(/etc/bluemind-firewall/policy.json).
+    - Text rather than a structure, so that large clusters stay cheap for Ansible to pass around.
   returned: success
-  type: dict
+  type: str
 nftables:
   description: The rendered table (C(table), C(ruleset)) and boot unit (C(boot_unit)).
   returned: success

@@ -52,7 +52,8 @@ options:
     default: /etc/systemd/system/bluemind-firewall.service
   record:
     description:
-      - The resolved policy, written as JSON to O(record_path) once the table is live.
+      - The resolved policy (a mapping, or its JSON text), written as JSON to O(record_path) once the
+        table is live.
     type: dict
     required: true
   record_path:
@@ -89,7 +90,7 @@ EXAMPLES = r'''
     ruleset: "{{ plan.nftables.ruleset }}"
     path: /etc/bluemind-firewall/bluemind_firewall.nft
     boot_unit: "{{ plan.nftables.boot_unit }}"
-    record: "{{ plan.policy }}"
+    record: "{{ plan.policy_json }}"
 '''
 
 RETURN = r'''
