@@ -149,12 +149,12 @@ def test_networks_by_family_matches_a_brute_force_containment_check():
     rng = random.Random(7)
     for _round in range(200):
         nets = set()
-        for _ in range(rng.randint(1, 30)):
-            prefix = rng.choice([8, 16, 20, 24, 28, 30, 32])
-            nets.add(ipaddress.ip_network('10.%d.%d.%d/%d' % (rng.randint(0, 3), rng.randint(0, 255),
-                                                               rng.randint(0, 255), prefix), strict=False))
-            nets.add(ipaddress.ip_network('fd00:%x::%x/%d' % (rng.randint(0, 3), rng.randint(0, 9),
-                                                              rng.choice([32, 48, 64, 128])), strict=False))
+        for _net in range(rng.randint(1, 30)):
+            ipv4 = '10.%d.%d.%d/%d' % (rng.randint(0, 3), rng.randint(0, 255), rng.randint(0, 255),
+                                       rng.choice([8, 16, 20, 24, 28, 30, 32]))
+            ipv6 = 'fd00:%x::%x/%d' % (rng.randint(0, 3), rng.randint(0, 9), rng.choice([32, 48, 64, 128]))
+            nets.add(ipaddress.ip_network(ipv4, strict=False))
+            nets.add(ipaddress.ip_network(ipv6, strict=False))
         wanted = {4: [], 6: []}
         for net in sorted(nets, key=lambda n: (n.version, n.network_address, n.prefixlen)):
             if not any(net != other and net.version == other.version and net.subnet_of(other) for other in nets):
