@@ -123,8 +123,6 @@ def host_addresses(override, default_ipv4, default_ipv6):
     """The addresses peers know a host by: the override, else the default-route addresses."""
     if override not in (None, '', []):
         items = override if isinstance(override, (list, tuple)) else [override]
-        if not items:
-            _fail('bluemind_firewall_address', override, 'is an empty list')
         return [parse_address(item, 'bluemind_firewall_address') for item in items]
     found = []
     for facts in (default_ipv4, default_ipv6):
