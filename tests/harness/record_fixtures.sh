@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# Records live rulesets as test fixtures for the verification engine: a Debian 12 container
+# converged with the site playbook (cluster: itself and a second node), then one scenario at a time
+# on top of the collection's table, each read back with nft -j, iptables-save and ip6tables-save.
+# usage: tests/harness/record_fixtures.sh   (from make bootstrap's environment; writes tests/unit/fixtures/live/)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+out="$root/tests/unit/fixtures/live"
+testbed="$root/tests/harness/testbed.sh"
+nodes=(rec1:11:bookworm rec2:12:bookworm)
+inventory=$(mktemp --suffix=.yml)
+trap 'rm -f "$inventory"; "$testbed" down bmfw-rec 45 "${nodes[@]}"' EXIT
+cat > "$inventory" <<'INVENTORY'
+bluemind:
+  hosts:
+    rec1: {bluemind_firewall_optional_services: [imaps], bluemind_firewall_cluster_sources: [192.0.2.0/24]}
+    rec2:
+  vars:
+    ansible_connection: containers.podman.podman
+    ansible_become: false
+    ansible_python_interpreter: /usr/bin/python3
+INVENTORY
+
+"$testbed" up bmfw-rec 45 "${nodes[@]}"
+ansible-playbook -i "$inventory" bluemind.firewall.site >/dev/null
+
+on() { podman exec rec1 sh -c "$1"; }
+reset() { on 'nft flush ruleset && nft -f /etc/bluemind-firewall/bluemind_firewall.nft'; }
+record() {
+  local name=$1
+  mkdir -p "$out/$name"
+  on 'nft -j list ruleset' | python3 -m json.tool --indent 1 > "$out/$name/nft.json"
+  on 'iptables-save' | { grep -v '^#' || true; } > "$out/$name/iptables-save.txt"
+  on 'ip6tables-save' | { grep -v '^#' || true; } > "$out/$name/ip6tables-save.txt"
+  echo "recorded $name"
+}
+
+reset && record collection_only
+
+reset
+on "nft -f - <<'RULES'
+table inet foreign_mail_block {
+	chain input {
+		type filter hook input priority -5; policy accept;
+		tcp dport 25 drop
+	}
+}
+RULES"
+record foreign_table_drops_smtp
+
+on 'nft flush ruleset'
+record flushed
+
+# The commands Docker runs for its bridge and one published port (8080 -> 172.17.0.2:80).
+reset
+on '
+iptables -N DOCKER
+iptables -N DOCKER-ISOLATION-STAGE-1
+iptables -N DOCKER-ISOLATION-STAGE-2
+iptables -N DOCKER-USER
+iptables -t nat -N DOCKER
+iptables -t nat -A PREROUTING -m addrtype --dst-type LOCAL -j DOCKER
+iptables -t nat -A OUTPUT ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j DOCKER
+iptables -t nat -A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE
+iptables -t nat -A POSTROUTING -s 172.17.0.2/32 -d 172.17.0.2/32 -p tcp -m tcp --dport 80 -j MASQUERADE
+iptables -t nat -A DOCKER -i docker0 -j RETURN
+iptables -t nat -A DOCKER ! -i docker0 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 172.17.0.2:80
+iptables -A FORWARD -j DOCKER-USER
+iptables -A FORWARD -j DOCKER-ISOLATION-STAGE-1
+iptables -A FORWARD -o docker0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+iptables -A FORWARD -o docker0 -j DOCKER
+iptables -A FORWARD -i docker0 ! -o docker0 -j ACCEPT
+iptables -A FORWARD -i docker0 -o docker0 -j ACCEPT
+iptables -A DOCKER -d 172.17.0.2/32 ! -i docker0 -o docker0 -p tcp -m tcp --dport 80 -j ACCEPT
+iptables -A DOCKER-ISOLATION-STAGE-1 -i docker0 ! -o docker0 -j DOCKER-ISOLATION-STAGE-2
+iptables -A DOCKER-ISOLATION-STAGE-1 -j RETURN
+iptables -A DOCKER-ISOLATION-STAGE-2 -o docker0 -j DROP
+iptables -A DOCKER-ISOLATION-STAGE-2 -j RETURN
+iptables -A DOCKER-USER -j RETURN
+'
+record docker_like
+
+# bm-iptables' shape: INPUT jumps to bmhosts, which accepts loopback and each BlueMind host by IPv4
+# address and sends every NEW packet to bmports, which drops its port list; ip6tables without the
+# per-host accepts.
+reset
+peers=$(podman exec rec1 python3 -c "import json; print(' '.join(a for v in json.load(open('/etc/bluemind-firewall/policy.json'))['peers'].values() for a in v if ':' not in a))")
+# multiport takes 15 ports at most
+ports_a=24,1110,1143,2000,2400,2500,2501,2502,5001,5280,5290,5432
+ports_b=8021,8022,8079,8080,8082,8084,8086,8087,8090,8091,9200,9300,5701:5715
+on "
+for tool in iptables ip6tables; do
+  \$tool -N bmhosts
+  \$tool -N bmports
+  \$tool -I INPUT 1 -j bmhosts
+  \$tool -A bmhosts -i lo -j ACCEPT
+done
+for peer in $peers; do iptables -A bmhosts -s \$peer/32 -j ACCEPT; done
+for tool in iptables ip6tables; do
+  \$tool -A bmhosts -m state --state NEW -j bmports
+  for ports in $ports_a $ports_b; do
+    \$tool -A bmports -p tcp -m multiport --dports \$ports -j DROP
+    \$tool -A bmports -p udp -m multiport --dports \$ports -j DROP
+  done
+done
+"
+record bm_iptables_like
+
+# ufw enabled beside the collection's table, with two allows.
+reset
+on 'ufw --force enable >/dev/null 2>&1 || true; ufw allow 25/tcp >/dev/null; ufw allow 8090,8091/tcp >/dev/null'
+record ufw_enabled
+
+# A construct an evaluator is not expected to know: a random verdict in another table.
+reset
+on "nft -f - <<'RULES'
+table inet odd {
+	chain input {
+		type filter hook input priority 5; policy accept;
+		tcp dport 443 numgen random mod 2 vmap { 0 : drop, 1 : accept }
+	}
+}
+RULES"
+record unknown_construct
