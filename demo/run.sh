@@ -12,6 +12,8 @@ echo "== Listeners on every BlueMind port, and a few others, in every container"
 ansible-playbook -i "$demo/inventory.yml" "$root/molecule/shared/prepare.yml" >/dev/null
 echo "== ansible-playbook -i demo/inventory.yml bluemind.firewall.site"
 ansible-playbook -i "$demo/inventory.yml" bluemind.firewall.site
+echo "== ansible-playbook -i demo/inventory.yml bluemind.firewall.verify"
+ansible-playbook -i "$demo/inventory.yml" bluemind.firewall.verify
 echo "== Who reaches what (real TCP connections; filtered = dropped by the firewall)"
 python3 "$demo/reachability_table.py"
 echo

@@ -109,6 +109,11 @@ listing_sha256:
   description: SHA-256 of C(nft -s list table inet TABLE) after the run; the record keeps it to detect drift.
   returned: success and not check mode
   type: str
+recorded:
+  description: Whether a policy record is on the host after the run (in check mode, whether one was already there).
+  returned: always
+  type: bool
+  sample: true
 '''
 
 import hashlib
@@ -201,7 +206,7 @@ class NftablesTable(object):
         p = self.params
         installed = self.install_nft()
         if installed and self.module.check_mode:
-            return {'changed': True, 'loaded': True, 'reasons': ['nftables would be installed'],
+            return {'changed': True, 'loaded': True, 'reasons': ['nftables would be installed'], 'recorded': False,
                     'msg': 'nft is not installed yet: the ruleset could not be checked'}
         current_file = _read(p['path'])
         current_record = _read(p['record_path'])
@@ -229,7 +234,8 @@ class NftablesTable(object):
         if not load and current_record != _record_text(p['record'], recorded_sha):
             reasons.append('record differs')
 
-        result = {'changed': bool(reasons), 'loaded': load, 'reasons': reasons}
+        result = {'changed': bool(reasons), 'loaded': load, 'reasons': reasons,
+                  'recorded': current_record is not None or not self.module.check_mode}
         if self.module._diff:
             if current_file != p['ruleset']:
                 result['diff'] = {'before': current_file or '', 'after': p['ruleset'],

@@ -40,7 +40,7 @@ def ports_table():
 
 def _text(description):
     text = ' '.join(description) if isinstance(description, list) else description
-    return re.sub(r'[OCV]\(([^)]*)\)', r'`\1`', text).replace('|', '\\|')
+    return re.sub(r'[OCVM]\(([^)]*)\)', r'`\1`', text).replace('|', '\\|')
 
 
 def variables_table():

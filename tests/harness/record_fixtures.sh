@@ -35,6 +35,9 @@ record() {
   echo "recorded $name"
 }
 
+# The record the role wrote: the expected policy of rec1 in every state below.
+podman exec rec1 cat /etc/bluemind-firewall/policy.json | python3 -m json.tool --indent 1 > "$out/policy.json"
+
 reset && record collection_only
 
 reset

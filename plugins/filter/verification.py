@@ -1,0 +1,115 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, bluemind.firewall contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Filters of the verify playbook: who probes whom, and the report of a verification run."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible.errors import AnsibleFilterError
+from ansible_collections.bluemind.firewall.plugins.module_utils.verification import port_list_text
+
+STATIC = 'bluemind_firewall_static'
+PROBES = 'bluemind_firewall_probes'
+CELL = 18
+
+
+def _result(hostvars, host, name):
+    try:
+        value = hostvars[host][name]
+    except (KeyError, TypeError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def probe_targets(hostvars, cluster_hosts, prober):
+    """Targets of bluemind.firewall.verify for the prober: every other cluster host, at every address
+    its record gives it, with its record as the expectation."""
+    if not isinstance(cluster_hosts, (list, tuple)):
+        raise AnsibleFilterError('probe_targets: cluster_hosts must be a list of inventory hostnames')
+    targets = []
+    for host in cluster_hosts:
+        static = _result(hostvars, host, STATIC)
+        policy = static.get('policy') if static else None
+        if host == prober or not policy:
+            continue
+        for address in (policy.get('peers') or {}).get(host, []):
+            targets.append({'name': host, 'address': address, 'policy': policy})
+    return targets
+
+
+def _cell(probes):
+    kinds = [item['kind'] for item in probes if item.get('kind')]
+    if not kinds:
+        return 'ok %d' % len(probes)
+    return ' '.join('%d %s' % (kinds.count(kind), kind) for kind in ('exposed', 'blocked') if kind in kinds)
+
+
+def verification_report(hostvars, cluster_hosts, outsiders=(), fail_on=('exposed', 'blocked', 'unknown')):
+    """{'lines': the readable report, 'failures': one line per host or probe that fails}."""
+    lines = ['static check of the live rulesets against the records:']
+    failures = []
+    for host in cluster_hosts:
+        static = _result(hostvars, host, STATIC)
+        if not static or static.get('checks') is None:
+            message = (static or {}).get('msg', 'no result (unreachable, or the play failed before the check)')
+            lines.append('  %s: %s' % (host, message))
+            failures.append('%s: %s' % (host, message))
+            continue
+        found = [item for kind in ('exposed', 'blocked', 'unknown') for item in static.get(kind) or []]
+        if not found:
+            lines.append('  %s: compliant (%d checks)' % (host, static['checks']))
+            continue
+        lines.extend('  %s: %s' % (host, text) for text in static['msg'].splitlines())
+        failures.extend('%s: %s %s/%s %s from %s' % (host, item['kind'], item['proto'], item['port'], item['family'],
+                                                     item['source_class'])
+                        for item in found if item['kind'] in fail_on)
+
+    probers = list(cluster_hosts) + [host for host in outsiders if host not in cluster_hosts]
+    columns = []
+    cells = {}
+    grouped = {}
+    for prober in probers:
+        result = _result(hostvars, prober, PROBES)
+        if not result or 'probes' not in result:
+            message = (result or {}).get('msg', 'did not probe (unreachable, or the play failed)')
+            failures.append('%s: %s' % (prober, message))
+            cells[prober, None] = message
+            continue
+        for item in result['probes']:
+            column = '%s %s' % (item['name'], item['address'])
+            if column not in columns:
+                columns.append(column)
+            cells.setdefault((prober, column), []).append(item)
+            if item.get('kind'):
+                key = (item['kind'], prober, item['source'], column, item['state'], item['expected'])
+                grouped.setdefault(key, []).append(item['port'])
+    mismatches = []
+    for (kind, prober, source, column, state, expect), ports in grouped.items():
+        mismatches.append('%s %s %s -> %s tcp/%s: %s (expected %s)' % (
+            kind, prober, source, column, port_list_text(ports), state, expect))
+        if kind in fail_on:
+            failures.append(mismatches[-1])
+    order = dict((host, index) for index, host in enumerate(cluster_hosts))
+    columns.sort(key=lambda column: (order.get(column.split(' ')[0], len(order)), ':' in column, column))
+    width = max([len(p) for p in probers] + [8])
+    lines.append('probes (row: from, column: to; "ok N": N ports answered as the target\'s record says):')
+    lines.extend('  [%d] %s' % (index, column) for index, column in enumerate(columns, 1))
+    lines.append('  %s  %s' % ('from'.ljust(width), ' | '.join(('[%d]' % index).center(CELL)
+                                                               for index in range(1, len(columns) + 1))))
+    for prober in probers:
+        if (prober, None) in cells:
+            lines.append('  %s  %s' % (prober.ljust(width), cells[prober, None]))
+            continue
+        row = [(_cell(cells[prober, column]) if (prober, column) in cells else '-').center(CELL) for column in columns]
+        lines.append('  %s  %s' % (prober.ljust(width), ' | '.join(row)))
+    if mismatches:
+        lines.append('probe mismatches:')
+        lines.extend('  ' + line for line in mismatches)
+    return {'lines': lines, 'failures': failures}
+
+
+class FilterModule(object):
+    def filters(self):
+        return {'probe_targets': probe_targets, 'verification_report': verification_report}

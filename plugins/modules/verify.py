@@ -1,0 +1,436 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, bluemind.firewall contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: verify
+short_description: Prove that the live firewall of a host enforces its BlueMind policy
+version_added: 0.2.0
+description:
+  - Reads the whole inbound path of the host, not only the collection's table, and computes for a
+    sample of connections what the kernel would do with them; compares that with the policy.
+  - The policy is the record the role wrote (C(/etc/bluemind-firewall/policy.json)), or O(policy).
+  - "Read: every nftables table and base chain on the ingress, prerouting and input hooks, in
+    priority order, with chain policies, jumps, gotos, returns, named and anonymous sets, intervals,
+    prefixes and verdict maps. Tables that iptables manages through nf_tables (ufw, Docker, fail2ban,
+    bm-iptables) hold opaque C(xt) expressions in C(nft -j) output, so they are read from
+    C(iptables-save) and C(ip6tables-save) instead; with legacy iptables those are read the same way."
+  - A packet must pass every base chain, so a drop in any table closes the port. A DNAT or redirect in
+    prerouting sends the packet elsewhere before the input chains decide; such ports are reported as
+    V(unknown) (the forward path decides them, and it is not evaluated), and every such rule is
+    listed in RV(redirects).
+  - "Checked: every port of the policy (ranges port by port up to 64 ports), the ports next to each,
+    the same numbers in UDP, and a sample of common service ports; for each address family and each
+    source: an outsider address that is in no trusted set, every cluster peer, an address of each
+    cluster source and of each admin source."
+  - A difference is V(exposed) (reachable, should be closed), V(blocked) (closed, should be
+    reachable) or V(unknown) (a rule the module cannot evaluate exactly decides it, for example a
+    rate limit or a random number, or a DNAT). Unknown is never resolved by a guess.
+  - With O(targets), it also makes TCP connections from this host, concurrently, and classifies each
+    as open, refused or filtered. The collection's rules drop, so its closed ports show as filtered.
+    Refused means the packet reached the target and nothing listens there, or another firewall
+    rejected it with a reset; for that distinction the static check is the authority.
+  - Never changes anything.
+author:
+  - bluemind.firewall contributors !UNKNOWN
+options:
+  policy:
+    description:
+      - The expected policy, in the record's format (schema 1). Default is the record at O(record_path).
+    type: dict
+  record_path:
+    description:
+      - The record the role writes once the rules are live.
+    type: path
+    default: /etc/bluemind-firewall/policy.json
+  static:
+    description:
+      - Compare the live ruleset with the policy. Set to V(false) to only run the probes of O(targets);
+        then no record is needed.
+    type: bool
+    default: true
+  fail_on:
+    description:
+      - Kinds of difference that make the task fail. An empty list only reports.
+      - Probe mismatches count as V(exposed) or V(blocked) like static ones.
+    type: list
+    elements: str
+    choices: [exposed, blocked, unknown]
+    default: [exposed, blocked, unknown]
+  targets:
+    description:
+      - Hosts to probe from this host. Each gets either O(targets[].policy) (its record; the module
+        works out which ports this host should reach there) or O(targets[].ports) with
+        O(targets[].expect).
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      address:
+        description: IP address to connect to.
+        type: str
+        required: true
+      name:
+        description: A name for reports, such as the inventory hostname.
+        type: str
+      policy:
+        description: The target's policy record; its ports and a sample of others are probed.
+        type: dict
+      ports:
+        description: TCP ports to probe. With O(targets[].policy), limits the probes to these ports.
+        type: list
+        elements: int
+      expect:
+        description:
+          - What every port of O(targets[].ports) should show when there is no O(targets[].policy).
+          - V(reachable) is open or refused; V(closed) is refused or filtered.
+        type: str
+        choices: [open, reachable, refused, filtered, closed]
+  probe_timeout:
+    description: Seconds to wait for an answer to each connection attempt.
+    type: float
+    default: 1.0
+  probe_workers:
+    description: Connection attempts in flight at once.
+    type: int
+    default: 64
+attributes:
+  check_mode:
+    support: full
+    description: The module only reads; it runs the same in check mode.
+  diff_mode:
+    support: none
+    description: Nothing changes, so there is nothing to show.
+  platform:
+    support: full
+    description: Linux hosts with nftables or iptables.
+    platforms: posix
+notes:
+  - Needs root to read the ruleset. Uses C(nft), C(iptables-save), C(ip6tables-save) and C(ip) when
+    present; a host without C(nft) is read from iptables alone.
+  - The evaluated packets are the first packet of a new connection (a TCP SYN or a UDP datagram) to
+    this host's first address of the family, coming in on the interface the host routes the source
+    through.
+seealso:
+  - module: bluemind.firewall.nftables_table
+'''
+
+EXAMPLES = r'''
+- name: Check the live firewall against the record the role wrote
+  bluemind.firewall.verify:
+
+- name: Report drift without failing
+  bluemind.firewall.verify:
+    fail_on: []
+  register: firewall_check
+
+- name: Fail only on ports that are open but should be closed
+  bluemind.firewall.verify:
+    fail_on: [exposed]
+
+- name: Probe a peer from this host, expectations from the peer's record
+  bluemind.firewall.verify:
+    static: false
+    targets:
+      - name: mx2
+        address: 192.0.2.12
+        policy: "{{ hostvars['mx2'].firewall_check.policy }}"
+
+- name: Probe explicit ports
+  bluemind.firewall.verify:
+    static: false
+    targets:
+      - address: 192.0.2.12
+        ports: [3306, 6379]
+        expect: filtered
+'''
+
+RETURN = r'''
+compliant:
+  description: True when nothing is exposed, blocked or unknown (static check and probes).
+  returned: always
+  type: bool
+checks:
+  description: Connections evaluated by the static check (ports x sources x families).
+  returned: always
+  type: int
+exposed:
+  description: Reachable but should be closed. Each entry groups the ports that one rule decides for one source.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    kind:
+      description: V(exposed), V(blocked) or V(unknown).
+      type: str
+    family:
+      description: V(ipv4) or V(ipv6).
+      type: str
+    proto:
+      description: V(tcp) or V(udp).
+      type: str
+    ports:
+      description: The port numbers.
+      type: list
+      elements: int
+    port:
+      description: The same port numbers, as text with ranges.
+      type: str
+      sample: "10050-10052,10060"
+    services:
+      description: The policy's names for those ports.
+      type: list
+      elements: str
+    source:
+      description: Source address evaluated.
+      type: str
+    source_class:
+      description: What the source stands for, such as V(outsider), V(peer mx2), V(cluster source 192.0.2.0/24).
+      type: str
+    expected:
+      description: V(open) or V(closed).
+      type: str
+    actual:
+      description: V(open), V(closed), V(unknown) or V(redirected).
+      type: str
+    table:
+      description: Family and name of the deciding table; null when no chain decided (netfilter accepts by default).
+      type: str
+    chain:
+      description: Deciding chain.
+      type: str
+    position:
+      description: nft rule handle or iptables rule number; null for a chain policy.
+      type: str
+    rule:
+      description: The deciding rule, as an iptables-save line or an nft-like rendering.
+      type: str
+  sample:
+    - kind: blocked
+      family: ipv4
+      proto: tcp
+      ports: [10050]
+      port: "10050"
+      services: [zabbix_agent]
+      source: 203.0.113.7
+      source_class: outsider
+      expected: open
+      actual: closed
+      table: inet foreign_guard
+      chain: input
+      position: handle 2
+      rule: tcp dport 10050 drop
+blocked:
+  description: Closed but should be reachable; entries as in RV(exposed).
+  returned: always
+  type: list
+  elements: dict
+unknown:
+  description: Decided by a rule the module cannot evaluate exactly, or redirected by a DNAT; entries as in RV(exposed).
+  returned: always
+  type: list
+  elements: dict
+redirects:
+  description: DNAT and redirect rules on the inbound path (they make ports reachable without the input chains).
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - table: ip nat
+      chain: DOCKER
+      position: rule 2
+      rule: -A DOCKER ! -i docker0 -p tcp -m tcp --dport 8000 -j DNAT --to-destination 172.17.0.2:8000
+probes:
+  description: One entry per connection attempt.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - name: mx2
+      address: 192.0.2.12
+      source: 192.0.2.11
+      port: 10050
+      service: zabbix_agent
+      expected: reachable
+      state: open
+      detail: ""
+      kind: null
+probe_mismatches:
+  description: The entries of RV(probes) whose state does not meet the expectation; kind is exposed or blocked.
+  returned: always
+  type: list
+  elements: dict
+policy:
+  description: The policy checked against (the record, or O(policy)); null when O(static=false).
+  returned: always
+  type: dict
+msg:
+  description: One line per difference, or the count of checks when there is none.
+  returned: always
+  type: str
+'''
+
+import json
+import os
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.bluemind.firewall.plugins.module_utils import probes, verification
+from ansible_collections.bluemind.firewall.plugins.module_utils.policy import PolicyError
+
+MESSAGE_LINES = 20
+
+
+class Verify(object):
+    def __init__(self, module):
+        self.module = module
+        self.params = module.params
+
+    def output(self, args, required=False):
+        """Standard output of a read-only command; '' when the tool is not installed."""
+        path = self.module.get_bin_path(args[0], required=required)
+        if not path:
+            return ''
+        rc, out, err = self.module.run_command([path] + args[1:])
+        if rc != 0:
+            self.module.fail_json(msg='%s failed (rc=%d): %s' % (' '.join(args), rc, err.strip() or out.strip()))
+        return out
+
+    def expected_policy(self):
+        policy = self.params['policy']
+        if policy is None:
+            path = self.params['record_path']
+            if not os.path.exists(path):
+                self.module.fail_json(msg='no policy record at %s: this host was not configured by '
+                                          'bluemind.firewall (run its site playbook), or pass the '
+                                          'expected policy as the policy option' % path)
+            try:
+                with open(path) as handle:
+                    policy = json.load(handle)
+            except (IOError, ValueError) as exc:
+                self.module.fail_json(msg='cannot read the policy record %s: %s' % (path, exc))
+        try:
+            return verification.ExpectedPolicy(policy)
+        except PolicyError as exc:
+            self.module.fail_json(msg=str(exc))
+
+    def local_host(self):
+        addresses = []
+        listing = self.output(['ip', '-j', 'address', 'show'])
+        for link in json.loads(listing or '[]'):
+            for info in link.get('addr_info', []):
+                if info.get('scope') == 'global' and info.get('local'):
+                    addresses.append(info['local'])
+        return verification.LocalHost(addresses, self.interface_for)
+
+    def interface_for(self, source):
+        path = self.module.get_bin_path('ip')
+        if not path:
+            return None
+        rc, out, dummy = self.module.run_command([path, '-j', 'route', 'get', source])
+        try:
+            return json.loads(out)[0].get('dev') if rc == 0 else None
+        except (ValueError, IndexError, AttributeError):
+            return None
+
+    def static_check(self):
+        expected = self.expected_policy()
+        tables = verification.live_tables(self.output(['nft', '-j', 'list', 'ruleset']),
+                                          self.output(['iptables-save']), self.output(['ip6tables-save']))
+        checks, differences = verification.compare(tables, expected, self.local_host())
+        return expected.policy, checks, differences, verification.redirects(tables)
+
+    def probe_targets(self):
+        plan = []
+        for index, target in enumerate(self.params['targets']):
+            address = target['address']
+            try:
+                source = probes.source_address(address)
+            except OSError as exc:
+                self.module.fail_json(msg='targets[%d]: no route to %s: %s' % (index, address, exc))
+            if target.get('policy') is not None:
+                try:
+                    expected = verification.ExpectedPolicy(target['policy'])
+                except PolicyError as exc:
+                    self.module.fail_json(msg='targets[%d]: %s' % (index, exc))
+                ports = verification.probe_plan(expected, source)
+                if target.get('ports'):
+                    ports = [item for item in ports if item[0] in target['ports']]
+            elif target.get('ports') and target.get('expect'):
+                ports = [(port, target['expect'], '') for port in target['ports']]
+            else:
+                self.module.fail_json(msg='targets[%d] (%s): give policy, or ports with expect' % (index, address))
+            for port, expect, service in ports:
+                plan.append({'name': target.get('name') or address, 'address': address, 'source': source,
+                             'port': port, 'service': service, 'expected': expect})
+        states = probes.probe_all([(item['address'], item['port']) for item in plan],
+                                  self.params['probe_timeout'], self.params['probe_workers'])
+        for item, (state, detail) in zip(plan, states):
+            item.update({'state': state, 'detail': detail,
+                         'kind': verification.probe_difference(item['expected'], state)})
+        return plan
+
+    def run(self):
+        result = {'changed': False, 'checks': 0, 'redirects': [], 'policy': None}
+        differences = []
+        if self.params['static']:
+            result['policy'], result['checks'], differences, result['redirects'] = self.static_check()
+        for kind in verification.FINDING_KINDS:
+            result[kind] = [item for item in differences if item['kind'] == kind]
+        result['probes'] = self.probe_targets()
+        result['probe_mismatches'] = [item for item in result['probes'] if item['kind']]
+        lines = [verification.difference_text(item) for item in differences]
+        grouped = {}
+        for item in result['probe_mismatches']:
+            key = (item['kind'], item['name'], item['address'], item['source'], item['state'], item['expected'])
+            grouped.setdefault(key, []).append(item['port'])
+        lines += ['%s tcp/%s on %s %s from %s: %s (expected %s)' % (
+            kind, verification.port_list_text(ports), name, address, source, state, expect)
+            for (kind, name, address, source, state, expect), ports in grouped.items()]
+        result['compliant'] = not lines
+        failing = [line for line in lines if line.split(' ', 1)[0] in self.params['fail_on']]
+        if lines:
+            counts = ', '.join('%d %s' % (sum(1 for line in lines if line.startswith(kind + ' ')), kind)
+                               for kind in verification.FINDING_KINDS)
+            shown = lines[:MESSAGE_LINES]
+            if len(lines) > MESSAGE_LINES:
+                shown.append('... %d more' % (len(lines) - MESSAGE_LINES))
+            result['msg'] = 'not compliant (%s):\n%s' % (counts, '\n'.join(shown))
+        else:
+            result['msg'] = 'compliant: %d static checks, %d probes, no difference' % (
+                result['checks'], len(result['probes']))
+        if failing:
+            self.module.fail_json(**result)
+        return result
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            policy=dict(type='dict'),
+            record_path=dict(type='path', default='/etc/bluemind-firewall/policy.json'),
+            static=dict(type='bool', default=True),
+            fail_on=dict(type='list', elements='str', choices=list(verification.FINDING_KINDS),
+                         default=list(verification.FINDING_KINDS)),
+            targets=dict(type='list', elements='dict', default=[], options=dict(
+                address=dict(type='str', required=True),
+                name=dict(type='str'),
+                policy=dict(type='dict'),
+                ports=dict(type='list', elements='int'),
+                expect=dict(type='str', choices=list(verification.PROBE_EXPECTATIONS)),
+            )),
+            probe_timeout=dict(type='float', default=1.0),
+            probe_workers=dict(type='int', default=64),
+        ),
+        supports_check_mode=True,
+    )
+    module.exit_json(**Verify(module).run())
+
+
+if __name__ == '__main__':
+    main()

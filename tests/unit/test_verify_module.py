@@ -1,0 +1,195 @@
+"""The verify module as Ansible runs it, with nft, iptables-save, ip6tables-save and ip replaced by
+scripts that print a recorded live state; and its probes against sockets of this machine."""
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT
+from ansible_collections.bluemind.firewall.plugins.module_utils import probes, verification
+from ansible_collections.bluemind.firewall.plugins.module_utils.policy import PolicyError
+
+MODULE = os.path.join(ROOT, 'plugins', 'modules', 'verify.py')
+LIVE = os.path.join(ROOT, 'tests', 'unit', 'fixtures', 'live')
+FAKE_TOOL = '''#!/bin/sh
+case "$(basename "$0") $*" in
+  "nft -j list ruleset") cat "$STATE/nft.json" ;;
+  "iptables-save ") cat "$STATE/iptables-save.txt" ;;
+  "ip6tables-save ") cat "$STATE/ip6tables-save.txt" ;;
+  "ip -j address show") echo '[{"ifname": "eth0", "addr_info": [{"local": "10.89.45.11", "scope": "global"},
+      {"local": "fd42:89:45::11", "scope": "global"}, {"local": "fe80::1", "scope": "link"}]}]' ;;
+  "ip -j route get "*) echo '[{"dev": "eth0"}]' ;;
+  *) echo "unexpected: $0 $*" >&2; exit 2 ;;
+esac
+'''
+
+
+@pytest.fixture
+def host(tmp_path):
+    tools = tmp_path / 'bin'
+    tools.mkdir()
+    for name in ('nft', 'iptables-save', 'ip6tables-save', 'ip'):
+        (tools / name).write_text(FAKE_TOOL)
+        (tools / name).chmod(0o755)
+    record = tmp_path / 'policy.json'
+    shutil.copy(os.path.join(LIVE, 'policy.json'), str(record))
+    return {'tmp': tmp_path, 'bin': tools, 'record': record}
+
+
+def run(host, state='collection_only', check=False, **args):
+    args.setdefault('record_path', str(host['record']))
+    args.update({'_ansible_check_mode': check, '_ansible_tmpdir': str(host['tmp'])})
+    args_file = host['tmp'] / 'args.json'
+    args_file.write_text(json.dumps({'ANSIBLE_MODULE_ARGS': args}))
+    env = dict(os.environ, STATE=os.path.join(LIVE, state), PATH='%s:/usr/bin:/bin' % host['bin'],
+               PYTHONPATH=os.pathsep.join(sys.path))
+    done = subprocess.run([sys.executable, MODULE, str(args_file)], capture_output=True, text=True, env=env,
+                          check=False)
+    return json.loads(done.stdout)
+
+
+def test_the_collections_rules_pass_and_nothing_changes(host):
+    result = run(host)
+    assert not result.get('failed'), result['msg']
+    assert (result['compliant'], result['changed']) == (True, False)
+    assert result['checks'] > 500
+    assert result['exposed'] == result['blocked'] == result['unknown'] == result['redirects'] == []
+    assert result['policy']['peers']['rec2'] == ['10.89.45.12', 'fd42:89:45::12']
+    assert run(host, check=True)['compliant'] is True
+
+
+def test_a_foreign_drop_fails_the_task_naming_port_and_culprit(host):
+    result = run(host, 'foreign_table_drops_smtp')
+    assert result['failed'] is True and result['changed'] is False
+    assert result['msg'].startswith('not compliant (0 exposed, 5 blocked, 0 unknown):')
+    assert 'blocked tcp/25 ipv4 from outsider 203.0.113.7: closed (expected open) -- decided by inet foreign_mail_block' \
+        in result['msg']
+    assert {item['port'] for item in result['blocked']} == {'25'}
+
+
+def test_fail_on_narrows_and_an_empty_list_only_reports(host):
+    assert not run(host, 'foreign_table_drops_smtp', fail_on=['exposed']).get('failed')
+    flushed = run(host, 'flushed', fail_on=['blocked', 'unknown'])
+    assert not flushed.get('failed') and flushed['compliant'] is False and flushed['exposed']
+    reported = run(host, 'flushed', fail_on=[])
+    assert not reported.get('failed') and reported['exposed'] == flushed['exposed']
+    assert run(host, 'flushed', fail_on=['exposed'])['failed'] is True
+
+
+def test_docker_dnat_is_listed_and_unknown(host):
+    result = run(host, 'docker_like', fail_on=['exposed', 'blocked'])
+    assert not result.get('failed')
+    assert [item['port'] for item in result['unknown']] == ['8080'] * 3
+    assert result['redirects'][0]['table'] == 'ip nat'
+
+
+def test_without_a_record_it_fails_saying_so(host):
+    os.remove(str(host['record']))
+    result = run(host)
+    assert result['failed'] is True
+    assert 'not configured by bluemind.firewall' in result['msg']
+
+
+def test_an_explicit_policy_replaces_the_record(host):
+    policy = json.loads(open(os.path.join(LIVE, 'policy.json')).read())
+    os.remove(str(host['record']))
+    assert run(host, policy=policy)['compliant'] is True
+    policy['schema'] = 99
+    assert 'schema 99' in run(host, policy=policy)['msg']
+
+
+@pytest.fixture
+def listener():
+    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    server.bind(('127.0.0.1', 0))
+    server.listen(8)
+    yield server.getsockname()[1]
+    server.close()
+
+
+def free_port():
+    probe_socket = socket.socket()
+    probe_socket.bind(('127.0.0.1', 0))
+    port = probe_socket.getsockname()[1]
+    probe_socket.close()
+    return port
+
+
+def test_probes_classify_open_and_refused(host, listener):
+    closed = free_port()
+    result = run(host, static=False, fail_on=['exposed'], targets=[
+        {'address': '127.0.0.1', 'ports': [listener], 'expect': 'open'},
+        {'address': '127.0.0.1', 'name': 'local', 'ports': [closed], 'expect': 'filtered'}])
+    assert result['failed'] is True
+    assert [(p['port'], p['state'], p['kind']) for p in result['probes']] == [
+        (listener, 'open', None), (closed, 'refused', 'exposed')]
+    assert result['probe_mismatches'][0]['name'] == 'local'
+    assert 'exposed tcp/%d on local 127.0.0.1 from 127.0.0.1: refused (expected filtered)' % closed in result['msg']
+    assert result['policy'] is None and result['checks'] == 0
+
+
+def test_a_probe_without_answer_is_filtered():
+    # A listener whose accept queue is full drops further SYNs: the probe gets no answer, as from a
+    # firewall that drops.
+    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    server.bind(('127.0.0.1', 0))
+    server.listen(0)
+    port = server.getsockname()[1]
+    filler = socket.create_connection(('127.0.0.1', port), timeout=1)
+    try:
+        assert probes.probe('127.0.0.1', port, 0.3) == ('filtered', 'no answer in 0.3 s')
+    finally:
+        filler.close()
+        server.close()
+
+
+def test_probe_plan_expects_what_the_targets_policy_gives_the_source():
+    expected = verification.ExpectedPolicy(json.loads(open(os.path.join(LIVE, 'policy.json')).read()))
+    from_peer = dict((port, expect) for port, expect, dummy in verification.probe_plan(expected, '10.89.45.12'))
+    from_outsider = dict((port, expect) for port, expect, dummy in verification.probe_plan(expected, '203.0.113.7'))
+    internal = [port for proto, first, last, allow, dummy in expected.ports if allow == 'cluster'
+                for port in range(first, last + 1)]
+    assert internal and all(from_peer[p] == 'reachable' and from_outsider[p] == 'filtered' for p in internal)
+    everyone = [first for proto, first, last, allow, dummy in expected.ports if allow == 'everyone']
+    assert all(from_outsider[p] == 'reachable' for p in everyone)
+    assert from_outsider[3306] == 'filtered'
+
+
+@pytest.mark.parametrize('expect,state,kind', [
+    ('reachable', 'open', None), ('reachable', 'refused', None), ('reachable', 'filtered', 'blocked'),
+    ('filtered', 'filtered', None), ('filtered', 'refused', 'exposed'), ('filtered', 'open', 'exposed'),
+    ('open', 'refused', 'blocked'), ('closed', 'refused', None), ('closed', 'open', 'exposed'),
+    ('refused', 'open', 'exposed'),
+])
+def test_probe_differences(expect, state, kind):
+    assert verification.probe_difference(expect, state) == kind
+
+
+@pytest.mark.parametrize('policy,message', [
+    ([], 'expected the mapping'),
+    ({'schema': 2}, 'schema 2'),
+    ({'schema': 1, 'ports': []}, 'has no ports'),
+    ({'schema': 1, 'ports': [{'first': 1}]}, 'lacks first, last, proto or allow'),
+    ({'schema': 1, 'ports': [{'first': 1, 'last': 1, 'proto': 'tcp', 'allow': 'friends'}]}, 'allow'),
+    ({'schema': 1, 'ports': [{'first': 1, 'last': 1, 'proto': 'tcp', 'allow': 'admin'}],
+      'sources': {'admin': {'ipv4': ['10.0.0.0/33']}}}, 'sources.admin.ipv4'),
+])
+def test_a_bad_policy_is_refused_with_the_reason(policy, message):
+    with pytest.raises(PolicyError, match=message):
+        verification.ExpectedPolicy(policy)
+
+
+def test_wide_ranges_are_checked_at_edges_and_middle_and_neighbours_are_checked():
+    expected = verification.ExpectedPolicy({'schema': 1, 'ports': [
+        {'first': 10000, 'last': 20000, 'proto': 'tcp', 'allow': 'everyone'},
+        {'first': 7000, 'last': 7002, 'proto': 'udp', 'allow': 'everyone'}]})
+    ports = set(expected.checked_ports())
+    assert {('tcp', p) for p in (9999, 10000, 10001, 15000, 19999, 20000, 20001)} <= ports
+    assert ('tcp', 12345) not in ports
+    assert {('udp', p) for p in (6999, 7000, 7001, 7002, 7003)} <= ports
+    assert ('tcp', 7000) in ports
