@@ -16,7 +16,7 @@ import shlex
 
 from ansible_collections.bluemind.firewall.plugins.module_utils.ruleset import (
     ACCEPT, DROP, GOTO, JUMP, REDIRECT, REJECT, RETURN, UNKNOWN,
-    Chain, Rule, Table, Values, interface_matches, negate,
+    Chain, Rule, Table, Values, interface_matches, negate, reads_source,
 )
 
 # Hook and priority of the built-in chains an inbound packet meets (iptables' fixed priorities).
@@ -103,7 +103,7 @@ def _module_condition(module, option, arguments, protocol):
         first, dummy, last = value.partition('-')
         addresses.add_range(first, last or first)
         if option == '--src-range':
-            return lambda packet: addresses.contains(packet.saddr)
+            return reads_source(lambda packet: addresses.contains(packet.saddr))
         return lambda packet: None if packet.daddr is None else addresses.contains(packet.daddr)
     if module == 'pkttype' and option == '--pkt-type':
         return lambda packet: value.lower() in ('unicast', 'host')
@@ -121,7 +121,7 @@ def _address_condition(text, field):
     for item in text.split(','):
         addresses.add_network(item)
     if field == 'saddr':
-        return lambda packet: addresses.contains(packet.saddr)
+        return reads_source(lambda packet: addresses.contains(packet.saddr))
     return lambda packet: None if packet.daddr is None else addresses.contains(packet.daddr)
 
 

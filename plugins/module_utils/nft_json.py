@@ -15,8 +15,8 @@ __metaclass__ = type
 import json
 
 from ansible_collections.bluemind.firewall.plugins.module_utils.ruleset import (
-    ABSENT, ACCEPT, CONTINUE, DROP, GOTO, JUMP, REDIRECT, REJECT, RETURN, UNKNOWABLE, UNKNOWN,
-    Chain, Rule, Table, Values, negate,
+    ABSENT, ACCEPT, CONTINUE, DROP, GOTO, JUMP, LOOPBACK, REDIRECT, REJECT, RETURN, UNKNOWABLE, UNKNOWN,
+    Chain, Rule, Table, Values, negate, reads_source,
 )
 
 _TRANSPORT = ('tcp', 'udp')
@@ -44,22 +44,24 @@ def _payload(protocol, field):
         def network(packet):
             if packet.family != family:
                 return ABSENT
-            if field == 'saddr':
-                return packet.saddr
             if field == 'daddr':
                 return packet.daddr if packet.daddr is not None else UNKNOWABLE
             if field == protocol_field:
                 return packet.proto
             return UNKNOWABLE
+        if field == 'saddr':
+            return reads_source(lambda packet: packet.saddr if packet.family == family else ABSENT)
         return network
     if protocol in _OTHER_HEADERS:
         return lambda packet: ABSENT
     return lambda packet: UNKNOWABLE
 
 
+# An input interface that is not known, but is not loopback (the sources are remote).
+REMOTE_INTERFACE = object()
 _META = {
-    'iif': lambda packet: packet.iif if packet.iif is not None else UNKNOWABLE,
-    'iifname': lambda packet: packet.iif if packet.iif is not None else UNKNOWABLE,
+    'iif': lambda packet: packet.iif if packet.iif is not None else REMOTE_INTERFACE,
+    'iifname': lambda packet: packet.iif if packet.iif is not None else REMOTE_INTERFACE,
     'l4proto': lambda packet: packet.proto,
     'nfproto': lambda packet: packet.family,
     'protocol': lambda packet: 'ip' if packet.family == 'ipv4' else 'ip6',
@@ -120,7 +122,10 @@ def _match(match, table):
             return False
         if value is UNKNOWABLE or values is None:
             return None
+        if value is REMOTE_INTERFACE:
+            return (op == '!=') if op in ('==', 'in', '!=') and values.only_names((LOOPBACK,)) else None
         return _compare(op, value, values)
+    condition.reads_source = getattr(getter, 'reads_source', False)
     return condition
 
 
@@ -152,6 +157,8 @@ def _verdict_map(statement, table):
         if value is UNKNOWABLE:
             return [(None, kind, target) for dummy, kind, target in choices]
         return [(values.contains(value), kind, target) for values, kind, target in choices]
+    if getattr(getter, 'reads_source', False):
+        reads_source(options)
     return options
 
 

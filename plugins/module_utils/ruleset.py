@@ -38,6 +38,7 @@ UNDECIDED = 'unknown'
 HOOK_ORDER = {'ingress': 0, 'prerouting': 1, 'input': 2}
 FAMILY_TABLES = {'ipv4': ('ip', 'inet', 'netdev'), 'ipv6': ('ip6', 'inet', 'netdev')}
 MAX_DEPTH = 64
+LOOPBACK = 'lo'
 
 
 class Absent(object):
@@ -147,6 +148,10 @@ class Values(object):
                 self._sorted[kind] = ([low for low, dummy in merged], merged)
         return self._sorted
 
+    def only_names(self, names):
+        """True when the set holds nothing but some of these names."""
+        return not self.opaque and not self._ranges and self._names <= set(names)
+
     def contains(self, value):
         """True, False, or None when the set holds elements this module does not evaluate."""
         kind, number = value_key(value)
@@ -170,16 +175,25 @@ class Packet(object):
         self.dport = dport
         self.saddr = ipaddress.ip_address(saddr)
         self.daddr = ipaddress.ip_address(daddr) if daddr else None
-        self.iif = iif                        # input interface name, None when not known
+        self.iif = iif                        # input interface name, None when not known (never lo)
 
     def __repr__(self):
         return 'Packet(%s %s/%d from %s)' % (self.family, self.proto, self.dport, self.saddr)
 
 
+def reads_source(function):
+    """Marks a condition (or verdict-map lookup) whose answer depends on the source address: the
+    evaluator groups sources that every such condition answers alike, and evaluates one of each."""
+    function.reads_source = True
+    return function
+
+
 def interface_matches(pattern, name):
-    """iptables and nft interface names; a trailing + (iptables) or * (nft) is a prefix wildcard."""
+    """iptables and nft interface names; a trailing + (iptables) or * (nft) is a prefix wildcard.
+
+    name None: not known, but never loopback, as the evaluated sources are not this host's addresses."""
     if name is None:
-        return None
+        return False if pattern == LOOPBACK else None
     if pattern.endswith('+') or pattern.endswith('*'):
         return name.startswith(pattern[:-1])
     return name == pattern
@@ -195,17 +209,17 @@ class Rule(object):
         self.target = target
         self.text = text
         self.position = position
-        self._choices = choices
+        self.choices = choices
 
     def matches(self, packet):
         return all_of(condition(packet) for condition in self.conditions)
 
     def options(self, packet):
-        if self._choices is not None:
+        if self.choices is not None:
             base = self.matches(packet)
             if base is False:
                 return []
-            return [(all_of((base, match)), kind, target) for match, kind, target in self._choices(packet)]
+            return [(all_of((base, match)), kind, target) for match, kind, target in self.choices(packet)]
         if self.verdict is None:
             return []
         return [(self.matches(packet), self.verdict, self.target)]
@@ -287,7 +301,23 @@ class Evaluator(object):
     """Follows one packet through the base chains of a set of tables."""
 
     def __init__(self, tables, family):
+        self.family = family
         self.chains = base_chains(tables, family)
+        self._source_tests = []
+        self._source_maps = False
+        for table in tables:
+            if table.family in FAMILY_TABLES[family]:
+                for chain in table.chains.values():
+                    for rule in chain.rules:
+                        self._source_tests.extend(c for c in rule.conditions if getattr(c, 'reads_source', False))
+                        self._source_maps |= getattr(rule.choices, 'reads_source', False)
+
+    def source_class(self, source, interface):
+        """A key equal for two sources exactly when the rules cannot tell them apart."""
+        if self._source_maps:
+            return (interface, source)
+        probe = Packet(self.family, 'tcp', 0, source, None, interface)
+        return (interface,) + tuple(test(probe) for test in self._source_tests)
 
     def _run(self, table, chain, packet, doubt, depth):
         outcomes = []

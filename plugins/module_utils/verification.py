@@ -42,6 +42,10 @@ PROBE_MATCHES = {'open': ('open',), 'reachable': ('open', 'refused'), 'refused':
                  'filtered': ('filtered',), 'closed': ('refused', 'filtered')}
 
 
+def canonical(address):
+    return str(ipaddress.ip_address(address))
+
+
 def _family(address):
     return 'ipv%d' % ipaddress.ip_address(address).version
 
@@ -97,19 +101,25 @@ class ExpectedPolicy(object):
             for family in FAMILIES:
                 items = (sources.get(audience) or {}).get(family) or []
                 self.members[audience, family] = _networks(items, 'sources.%s.%s' % (audience, family))
+        self._audience_cache = {}
         self.peers = policy.get('peers') or {}
         self.cluster_sources = policy.get('cluster_sources') or []
 
     def member(self, audience, address):
         return bool(self.members[audience, _family(address)].contains(ipaddress.ip_address(address)))
 
+    def _audiences(self, proto, port):
+        key = (proto, port)
+        if key not in self._audience_cache:
+            self._audience_cache[key] = set(allow for entry_proto, first, last, allow, dummy in self.ports
+                                            if entry_proto == proto and first <= port <= last)
+        return self._audience_cache[key]
+
     def allows(self, proto, port, address):
-        for entry_proto, first, last, allow, dummy in self.ports:
-            if entry_proto != proto or not first <= port <= last:
-                continue
-            if allow == EVERYONE or (allow in (CLUSTER, ADMIN) and self.member(allow, address)):
-                return True
-        return False
+        audiences = self._audiences(proto, port)
+        if EVERYONE in audiences:
+            return True
+        return any(self.member(audience, address) for audience in audiences & set((CLUSTER, ADMIN)))
 
     def service(self, proto, port):
         names = [name for entry_proto, first, last, dummy, name in self.ports
@@ -216,28 +226,35 @@ def compare(tables, expected, host):
     """(number of checks, grouped differences) of the live tables against the expected policy."""
     checks = 0
     groups = {}
+    ports = expected.checked_ports()
     for family in FAMILIES:
         evaluator = Evaluator(tables, family)
         daddr = host.address(family)
+        # Sources the rules cannot tell apart (all peers in one set, say) get one evaluation:
+        # a thousand-peer cluster costs little more than a two-host one.
+        classes = {}
         for label, source in expected.sources(family, host.addresses):
             interface = host.interface(source)
-            for proto, port in expected.checked_ports():
-                decision = evaluator.decide(Packet(family, proto, port, source, daddr, interface))
-                should_open = expected.allows(proto, port, source)
-                kind = classify(should_open, decision.verdict)
-                checks += 1
-                if kind is None:
-                    continue
-                report = decision.report()
-                key = (kind, family, proto, label, source, report['verdict'], report['table'],
-                       report['chain'], report['position'], report['rule'], should_open)
-                groups.setdefault(key, []).append(port)
+            classes.setdefault(evaluator.source_class(source, interface), []).append((label, source, interface))
+        for members in classes.values():
+            dummy, first, interface = members[0]
+            for proto, port in ports:
+                report = evaluator.decide(Packet(family, proto, port, first, daddr, interface)).report()
+                for label, source, dummy in members:
+                    should_open = expected.allows(proto, port, source)
+                    kind = classify(should_open, report['verdict'])
+                    checks += 1
+                    if kind is None:
+                        continue
+                    key = (kind, family, proto, label, source, report['verdict'], report['table'],
+                           report['chain'], report['position'], report['rule'], should_open)
+                    groups.setdefault(key, []).append(port)
     differences = []
-    for key, ports in sorted(groups.items(), key=lambda item: (FINDING_KINDS.index(item[0][0]),) + item[0][1:5]):
+    for key, found in sorted(groups.items(), key=lambda item: (FINDING_KINDS.index(item[0][0]),) + item[0][1:5]):
         kind, family, proto, label, source, verdict, table, chain, position, rule, should_open = key
         differences.append({
-            'kind': kind, 'family': family, 'proto': proto, 'ports': ports, 'port': port_list_text(ports),
-            'services': sorted(set(name for name in (expected.service(proto, p) for p in ports) if name)),
+            'kind': kind, 'family': family, 'proto': proto, 'ports': sorted(found), 'port': port_list_text(found),
+            'services': sorted(set(name for name in (expected.service(proto, p) for p in found) if name)),
             'source': source, 'source_class': label, 'expected': OPEN if should_open else CLOSED,
             'actual': verdict, 'table': table, 'chain': chain, 'position': position, 'rule': rule,
         })

@@ -138,6 +138,12 @@ def test_an_unknown_interface_makes_interface_rules_unknown():
     assert verdict(document, iif='eth1').verdict == 'open'
     assert verdict(document, iif='eth0').verdict == 'closed'
     assert verdict(document, iif=None).verdict == 'unknown'
+    # Not knowing the interface still rules out loopback: the evaluated sources are remote.
+    from_loopback = {'match': {'op': '==', 'left': {'meta': {'key': 'iif'}}, 'right': 'lo'}}
+    loopback = ruleset(('inet', 't', input_chain([[from_loopback, ACCEPT]]), None))
+    assert verdict(loopback, iif=None).verdict == 'closed'
+    assert verdict(loopback, iif='lo').verdict == 'open'
+    assert verdict({}, iif=None, iptables='*filter\n:INPUT DROP [0:0]\n-A INPUT -i lo -j ACCEPT\nCOMMIT\n').verdict == 'closed'
 
 
 def test_verdict_maps():
@@ -235,3 +241,17 @@ def test_nft_rule_text_reads_like_nft():
     item = {'expr': [saddr('@peers'), tcp({'set': [25, {'range': [465, 466]}]}), {'counter': {'packets': 1}}, ACCEPT],
             'comment': 'mail'}
     assert nft_json.rule_text(item) == 'ip saddr @peers tcp dport { 25, 465-466 } accept comment "mail"'
+
+
+def test_sources_the_rules_tell_apart_are_evaluated_apart():
+    sets = {'peers': ['10.0.0.2', '10.0.0.3']}
+    document = ruleset(('inet', 't', input_chain([[saddr('@peers'), tcp(24), ACCEPT]]), sets))
+    evaluator = Evaluator(verification.live_tables(document), 'ipv4')
+    assert evaluator.source_class('10.0.0.2', 'eth0') == evaluator.source_class('10.0.0.3', 'eth0')
+    assert evaluator.source_class('10.0.0.2', 'eth0') != evaluator.source_class(STRANGER, 'eth0')
+    assert evaluator.source_class('10.0.0.2', 'eth0') != evaluator.source_class('10.0.0.2', 'eth1')
+    by_source = {'vmap': {'key': {'payload': {'protocol': 'ip', 'field': 'saddr'}},
+                          'data': {'set': [['10.0.0.2', ACCEPT]]}}}
+    mapped = Evaluator(verification.live_tables(ruleset(('inet', 't', input_chain([[by_source]]), None))), 'ipv4')
+    assert mapped.source_class('10.0.0.2', 'eth0') != mapped.source_class('10.0.0.3', 'eth0')
+    assert verdict(ruleset(('inet', 't', input_chain([[by_source]]), None)), source='10.0.0.2').verdict == 'open'
