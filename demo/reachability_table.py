@@ -1,4 +1,4 @@
-"""Print, for each demo node, which test ports a peer and the outsider reach, over IPv4 and IPv6."""
+"""Print, for each demo node, which test ports a peer and a host on the internet reach, over IPv4 and IPv6."""
 import os
 import sys
 
@@ -25,7 +25,7 @@ with open(os.path.join(DEMO, 'inventory.yml')) as handle:
 
 for node, (ipv4, ipv6) in ADDRESSES.items():
     columns = [('from %s v4' % PEER_OF[node], PEER_OF[node], ipv4), ('v6', PEER_OF[node], ipv6),
-               ('from outsider v4', 'outsider', ipv4), ('v6', 'outsider', ipv6)]
+               ('from internet v4', 'internet', ipv4), ('v6', 'internet', ipv6)]
     results = [bed.probe(source, address) for _title, source, address in columns]
     print('\n%s  %s' % (node, HOSTS[node] or {}))
     print('%-6s %-36s' % ('port', 'service') + ''.join('%-18s' % title for title, _s, _a in columns))

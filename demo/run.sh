@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# make demo: a local podman BlueMind cluster (mx1, mx2) and an outsider, the firewall applied with
+# make demo: a local podman BlueMind cluster (mx1, mx2) and a host outside it (internet), the firewall applied with
 # the collection's site playbook, then what each one can reach, port by port, IPv4 and IPv6.
 set -euo pipefail
 demo=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$demo")
 export ANSIBLE_FORCE_COLOR=${ANSIBLE_FORCE_COLOR:-1}
 
-echo "== Starting the containers: mx1 (Debian 12), mx2 (Debian 11), outsider"
+echo "== Starting the containers: mx1 (Debian 12), mx2 (Debian 11), internet (a host outside the cluster)"
 "$demo/testbed.sh" up
 echo "== Listeners on every BlueMind port, and a few others, in every container"
 ansible-playbook -i "$demo/inventory.yml" "$root/molecule/shared/prepare.yml" >/dev/null
