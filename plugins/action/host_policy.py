@@ -17,6 +17,7 @@ from ansible.plugins.action import ActionBase
 
 from ansible_collections.bluemind.firewall.plugins.module_utils.nftables_view import nftables_view
 from ansible_collections.bluemind.firewall.plugins.module_utils.policy import PolicyError, build_policy
+from ansible_collections.bluemind.firewall.plugins.module_utils.ufw_view import ufw_rules
 
 _SETTINGS = ('backend', 'optional_services', 'public', 'cluster_group', 'cluster_sources', 'admin_sources',
              'ssh_port', 'ssh_connection', 'ansible_port', 'extra_public_ports', 'extra_internal_ports')
@@ -39,19 +40,19 @@ class ActionModule(ActionBase):
         except PolicyError as exc:
             raise AnsibleActionFail('Invalid firewall settings, no host was changed. %s' % exc)
 
-        files = args['nftables']
-        view = nftables_view(policy)
-        result.update(
-            changed=False,
-            # One string rather than a structure: Ansible walks every object of every host's result,
-            # and a policy holds every peer, so a structure costs a cluster-sized walk per host.
-            policy_json=json.dumps(policy, sort_keys=True),
-            nftables={
+        # One string rather than a structure: Ansible walks every object of every host's result,
+        # and a policy holds every peer, so a structure costs a cluster-sized walk per host.
+        result.update(changed=False, policy_json=json.dumps(policy, sort_keys=True))
+        if policy['backend'] == 'ufw':
+            result['ufw'] = {'rules': ufw_rules(policy)}
+        else:
+            files = args['nftables']
+            view = nftables_view(policy)
+            result['nftables'] = {
                 'table': view['table'],
                 'ruleset': self._render(files['ruleset_template'], view),
                 'boot_unit': self._render(files['boot_unit_template'], dict(files, table=view['table'])),
-            },
-        )
+            }
         return result
 
     def _render(self, name, context):

@@ -17,7 +17,6 @@ import re
 
 SCHEMA_VERSION = 1
 BACKENDS = ('nftables', 'ufw')
-IMPLEMENTED_BACKENDS = ('nftables',)
 PROTOCOLS = ('tcp', 'udp')
 PORT_CLASSES = ('required', 'optional', 'internal')
 TLS_MODES = ('implicit', 'starttls', 'plain_or_starttls', 'plain', 'unspecified')
@@ -237,9 +236,6 @@ def build_policy(port_table, settings, cluster):
     backend = settings.get('backend', 'nftables')
     if backend not in BACKENDS:
         _fail('bluemind_firewall_backend', backend, 'must be one of %s' % ', '.join(BACKENDS))
-    if backend not in IMPLEMENTED_BACKENDS:
-        _fail('bluemind_firewall_backend', backend,
-              'is not available in this version of bluemind.firewall; use nftables')
 
     known = optional_services(port_table)
     enabled = _as_list(settings.get('optional_services'), 'bluemind_firewall_optional_services')

@@ -69,6 +69,13 @@ options:
       - Without it, a missing C(nft) is an error.
     type: list
     elements: str
+  backend_switch:
+    description:
+      - Move a host from ufw to this backend. Without it, an active ufw or firewalld makes the module
+        fail before any change. With it, the table is loaded and kept for boot first, then
+        C(ufw disable) empties ufw's chains and keeps it from loading at boot.
+    type: bool
+    default: false
 attributes:
   check_mode:
     support: full
@@ -122,6 +129,7 @@ import os
 import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.bluemind.firewall.plugins.module_utils import backends
 
 
 def _read(path):
@@ -204,6 +212,7 @@ class NftablesTable(object):
 
     def apply(self):
         p = self.params
+        replace = backends.others_to_replace(self.module, backends.NFTABLES, p['backend_switch'], p['table'])
         installed = self.install_nft()
         if installed and self.module.check_mode:
             return {'changed': True, 'loaded': True, 'reasons': ['nftables would be installed'], 'recorded': False,
@@ -217,7 +226,7 @@ class NftablesTable(object):
             recorded_sha = None
         live_sha = hashlib.sha256(live.encode()).hexdigest() if live is not None else None
 
-        reasons = ['nftables installed'] if installed else []
+        reasons = (['nftables installed'] if installed else []) + ['%s to disable' % item for item in replace]
         if current_file != p['ruleset']:
             reasons.append('ruleset file differs')
         if live is None:
@@ -271,6 +280,9 @@ class NftablesTable(object):
         # starting it loads the same file again, which changes nothing.
         if (enable or unit_differs) and not self.unit_active():
             self.run([self.systemctl, 'start', self.unit])
+        # Only now that the table is live (and boots) does the other backend go.
+        if backends.UFW in replace:
+            backends.remove_ufw(self.module)
         self.write(p['record_path'], _record_text(p['record'], listing_sha), 0o644)
         result['listing_sha256'] = listing_sha
         return result
@@ -287,6 +299,7 @@ def main():
             record=dict(type='dict', required=True),
             record_path=dict(type='path', default='/etc/bluemind-firewall/policy.json'),
             install_command=dict(type='list', elements='str'),
+            backend_switch=dict(type='bool', default=False),
         ),
         supports_check_mode=True,
     )

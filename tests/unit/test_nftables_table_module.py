@@ -30,6 +30,7 @@ exit 2
 '''
 FAKE_SYSTEMCTL = r'''#!/bin/sh
 echo "systemctl $*" >> "$FAKE/calls"
+case "$*" in *firewalld*) exit 3 ;; esac
 case "$1" in
   is-enabled) [ -f "$FAKE/enabled" ] && echo enabled && exit 0; echo disabled; exit 1 ;;
   is-active) [ -f "$FAKE/active" ] && exit 0; exit 3 ;;

@@ -86,7 +86,7 @@ def test_ssh_port_follows_the_live_connection(port_table, settings, expected):
     ({'admin_sources': []}, ['bluemind_firewall_admin_sources', 'close SSH']),
     ({'ssh_port': 0}, ['bluemind_firewall_ssh_port', '1-65535']),
     ({'public': 'yes'}, ['bluemind_firewall_public', "'yes'"]),
-    ({'backend': 'ufw'}, ['bluemind_firewall_backend', "'ufw'", 'not available']),
+    ({'backend': 'iptables'}, ['bluemind_firewall_backend', "'iptables'", 'must be one of nftables, ufw']),
     ({'backend': 'iptables'}, ['bluemind_firewall_backend', "'iptables'"]),
     ({'cluster_group': 'other'}, ['bluemind_firewall_cluster_group', "'other'", 'play-wide']),
 ])

@@ -1,0 +1,91 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, bluemind.firewall contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Which firewall already runs on a host, and how the collection's other backend is removed.
+
+Two firewalls each dropping what the other allows would close ports nobody asked to close, and a
+silent takeover would surprise whoever set the other one up: the modules refuse to start while
+another firewall runs, unless the operator asked to switch. A switch puts the new backend's rules
+live first and only then removes the old ones, so no port is ever open that the policy closes.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+
+NFTABLES = 'nftables'
+UFW = 'ufw'
+SWITCH_VARIABLE = 'bluemind_firewall_backend_switch'
+
+
+def _run(module, args):
+    return module.run_command(args, environ_update={'LANG': 'C', 'LC_ALL': 'C'})
+
+
+def ufw_active(module):
+    ufw = module.get_bin_path('ufw')
+    if not ufw:
+        return False
+    rc, out, dummy = _run(module, [ufw, 'status'])
+    return rc == 0 and out.strip().startswith('Status: active')
+
+
+def firewalld_active(module):
+    systemctl = module.get_bin_path('systemctl')
+    if not systemctl:
+        return False
+    rc, dummy, dummy = _run(module, [systemctl, 'is-active', '--quiet', 'firewalld'])
+    return rc == 0
+
+
+def nftables_table_loaded(module, table):
+    nft = module.get_bin_path('nft')
+    if not nft:
+        return False
+    rc, dummy, dummy = _run(module, [nft, 'list', 'table', 'inet', table])
+    return rc == 0
+
+
+def others_to_replace(module, backend, switch, table):
+    """The collection's other backend found running, to remove once this one is live.
+
+    Fails, before anything is changed, when another firewall runs and no switch was asked for."""
+    if firewalld_active(module):
+        module.fail_json(msg='firewalld is active on this host; bluemind.firewall does not run beside it. Stop and '
+                             'disable it (systemctl disable --now firewalld), then run again: the %s backend '
+                             'then takes over.' % backend)
+    other = UFW if backend == NFTABLES else NFTABLES
+    running = ufw_active(module) if other == UFW else nftables_table_loaded(module, table)
+    if not running:
+        return []
+    if not switch:
+        what = 'ufw is active' if other == UFW else 'the nftables table inet %s of bluemind.firewall is loaded' % table
+        module.fail_json(msg='%s on this host and the chosen backend is %s; nothing was changed. To move this host '
+                             'to %s, run with %s: true (the %s rules go live first, then the %s rules and their '
+                             'boot persistence are removed), or choose bluemind_firewall_backend: %s.'
+                             % (what, backend, backend, SWITCH_VARIABLE, backend, other, other))
+    return [other]
+
+
+def remove_ufw(module):
+    """ufw disable: its chains are emptied and ENABLED=no keeps it from loading at boot."""
+    rc, out, err = _run(module, [module.get_bin_path('ufw', required=True), '--force', 'disable'])
+    if rc != 0:
+        module.fail_json(msg='ufw disable failed: %s' % (err or out).strip())
+
+
+def remove_nftables(module, table, unit_path, ruleset_path):
+    """The collection's table, its boot unit and its ruleset file."""
+    nft = module.get_bin_path('nft', required=True)
+    systemctl = module.get_bin_path('systemctl', required=True)
+    rc, out, err = _run(module, [nft, 'delete', 'table', 'inet', table])
+    if rc != 0:
+        module.fail_json(msg='nft delete table inet %s failed: %s' % (table, (err or out).strip()))
+    unit = os.path.basename(unit_path)
+    _run(module, [systemctl, 'disable', '--now', unit])
+    for path in (unit_path, ruleset_path):
+        if os.path.exists(path):
+            os.remove(path)
+    _run(module, [systemctl, 'daemon-reload'])

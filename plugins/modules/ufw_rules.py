@@ -1,0 +1,273 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, bluemind.firewall contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: ufw_rules
+short_description: Make ufw hold exactly the given marked rules, keep it enabled and record the policy
+version_added: 0.2.0
+description:
+  - Compares the rules the collection marked in ufw (their comment starts with C(bluemind-firewall))
+    with O(rules), and runs C(ufw allow) for the missing ones, then C(ufw delete) for the ones no longer
+    wanted. Nothing else: rules an administrator added without the mark are left where they are.
+  - On an enabled ufw each command changes the live rules at once. The module never runs C(ufw reload)
+    or C(ufw reset), which open the firewall for a moment, and never disables ufw.
+  - On a host where ufw is not enabled yet, the rules are written first and ufw is enabled once, with
+    all of them. The incoming default is made C(deny) only when it is not already; on an enabled ufw
+    that is done by setting the chain policies to DROP and the ufw default file, without a reload.
+  - Makes sure C(ufw.service) is enabled at boot, then writes the applied policy as JSON (the record
+    that verification reads).
+  - Refuses to run beside firewalld, or beside the collection's nftables table unless O(backend_switch)
+    is set; then the ufw rules go live first and the nftables table, its boot unit and its file are
+    removed afterwards.
+author:
+  - bluemind.firewall contributors !UNKNOWN
+options:
+  rules:
+    description:
+      - The rules ufw must hold, each with C(proto), C(ports) (a ufw port list of at most 15 ports),
+        C(source) (a CIDR or address, or V(any) for both families) and C(comment) (starting with the mark).
+    type: list
+    elements: dict
+    required: true
+  record:
+    description: The resolved policy, written as JSON to O(record_path) once the rules are live.
+    type: dict
+    required: true
+  record_path:
+    description: Where the record is written.
+    type: path
+    default: /etc/bluemind-firewall/policy.json
+  install_command:
+    description:
+      - Command that installs ufw when it is missing, for example C([apt-get, install, -y, ufw]). Run only
+        when C(ufw) is not found.
+    type: list
+    elements: str
+  backend_switch:
+    description: Move a host from the collection's nftables backend to ufw.
+    type: bool
+    default: false
+  nftables_table:
+    description: The collection's nftables table, removed when switching.
+    type: str
+    default: bluemind_firewall
+  nftables_files:
+    description: The nftables backend's boot unit and ruleset file, removed when switching.
+    type: list
+    elements: path
+    default: [/etc/systemd/system/bluemind-firewall.service, /etc/bluemind-firewall/bluemind_firewall.nft]
+attributes:
+  check_mode:
+    support: full
+    description: Reports the ufw commands it would run, and runs none.
+  diff_mode:
+    support: full
+    description: Shows the collection's ufw rules before and after.
+  platform:
+    support: full
+    description: Debian and Ubuntu hosts with ufw (installed when missing).
+    platforms: posix
+seealso:
+  - module: bluemind.firewall.nftables_table
+  - module: bluemind.firewall.verify
+'''
+
+EXAMPLES = r'''
+- name: Apply the rules the role computed
+  bluemind.firewall.ufw_rules:
+    rules: "{{ plan.ufw.rules }}"
+    record: "{{ plan.policy_json }}"
+    install_command: [apt-get, install, -y, ufw]
+'''
+
+RETURN = r'''
+added:
+  description: The ufw commands that added rules (or would, in check mode).
+  returned: always
+  type: list
+  elements: str
+  sample: ["ufw allow proto tcp to any port 10050,10060:10070 comment 'bluemind-firewall everyone'"]
+deleted:
+  description: The ufw commands that deleted the collection's rules no longer wanted.
+  returned: always
+  type: list
+  elements: str
+reasons:
+  description: What differed from the wanted state.
+  returned: always
+  type: list
+  elements: str
+recorded:
+  description: Whether a policy record is on the host after the run (in check mode, whether one was already there).
+  returned: always
+  type: bool
+'''
+
+import json
+import os
+import re
+import tempfile
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.bluemind.firewall.plugins.module_utils import backends, ufw_view
+
+USER_RULES = (('ipv4', '/etc/ufw/user.rules'), ('ipv6', '/etc/ufw/user6.rules'))
+DEFAULTS = '/etc/default/ufw'
+
+
+def _read(path):
+    try:
+        with open(path) as handle:
+            return handle.read()
+    except (IOError, OSError):
+        return None
+
+
+def _setting(text, name):
+    match = re.search(r'^%s="?([^"\n]*)"?\s*$' % name, text or '', re.M)
+    return match.group(1) if match else None
+
+
+class UfwRules(object):
+    def __init__(self, module):
+        self.module = module
+        self.params = module.params
+        self.ufw = module.get_bin_path('ufw')
+        self.systemctl = module.get_bin_path('systemctl', required=True)
+
+    def run(self, args):
+        rc, out, err = self.module.run_command(args, environ_update={'LANG': 'C', 'LC_ALL': 'C'})
+        if rc != 0:
+            self.module.fail_json(msg='%s failed: %s' % (' '.join(args), (err or out).strip()), rc=rc)
+        return out
+
+    def ufw_command(self, words):
+        return self.run([self.ufw] + words)
+
+    def install(self):
+        if self.ufw:
+            return False
+        if not self.params['install_command']:
+            self.module.fail_json(msg='ufw is not installed on this host, and no install_command was given')
+        if not self.module.check_mode:
+            rc, out, err = self.module.run_command(self.params['install_command'],
+                                                   environ_update={'DEBIAN_FRONTEND': 'noninteractive'})
+            if rc != 0:
+                self.module.fail_json(msg='installing ufw failed: %s' % (err or out).strip(), rc=rc)
+            self.ufw = self.module.get_bin_path('ufw', required=True)
+        return True
+
+    def apply(self):
+        p = self.params
+        replace = backends.others_to_replace(self.module, backends.UFW, p['backend_switch'], p['nftables_table'])
+        installed = self.install()
+        current = [rule for family, path in USER_RULES for rule in ufw_view.parse_user_rules(_read(path), family)]
+        add, delete = ufw_view.plan(p['rules'], current)
+        defaults = _read(DEFAULTS) or ''
+        if installed and self.module.check_mode:
+            enabled, input_policy, ipv6 = False, _setting(defaults, 'DEFAULT_INPUT_POLICY'), 'yes'
+        else:
+            enabled = backends.ufw_active(self.module)
+            input_policy, ipv6 = _setting(defaults, 'DEFAULT_INPUT_POLICY'), _setting(defaults, 'IPV6')
+        if (ipv6 or 'yes').lower() != 'yes':
+            self.module.fail_json(msg='IPV6=%s in %s: ufw would leave IPv6 unfiltered. Set IPV6=yes there, then '
+                                      'run again; nothing was changed.' % (ipv6, DEFAULTS))
+        boot_enabled = self.run_status(['is-enabled', 'ufw']) == 'enabled'
+        current_record = _read(p['record_path'])
+        record_text = json.dumps(p['record'], indent=2, sort_keys=True) + '\n'
+
+        reasons = (['ufw installed'] if installed else []) + ['%s rules to remove' % item for item in replace]
+        if add:
+            reasons.append('%d rule(s) to add' % len(add))
+        if delete:
+            reasons.append('%d rule(s) to delete' % len(delete))
+        if input_policy != 'DROP':
+            reasons.append('incoming default is %s, not deny' % (input_policy or 'unset'))
+        if not enabled:
+            reasons.append('ufw is not enabled')
+        if not boot_enabled:
+            reasons.append('ufw.service is not enabled at boot')
+        if current_record != record_text:
+            reasons.append('record differs')
+
+        delete_commands = [ufw_view.delete_command(rule) for rule in delete]
+        result = {'changed': bool(reasons), 'reasons': reasons, 'recorded': current_record is not None,
+                  'added': [ufw_view.command_text(ufw_view.add_command(rule)) for rule in add],
+                  'deleted': [ufw_view.command_text(words) for words in delete_commands]}
+        if self.module._diff:
+            ours = [rule for rule in current if rule['ours']]
+            result['diff'] = {'before_header': 'ufw rules marked %s' % ufw_view.MARK, 'after_header': 'wanted',
+                              'before': ''.join(line + '\n' for line in ufw_view.listing(ours)),
+                              'after': ''.join(line + '\n' for line in ufw_view.listing(p['rules']))}
+        if self.module.check_mode or not reasons:
+            return result
+
+        if input_policy != 'DROP':
+            self.set_incoming_deny(enabled, defaults)
+        # Added before deleted: a rule whose ports merely moved to another rule never leaves a gap.
+        for rule in add:
+            self.ufw_command(ufw_view.add_command(rule))
+        for words in delete_commands:
+            self.ufw_command(words)
+        if not enabled:
+            self.ufw_command(['--force', 'enable'])
+        if not boot_enabled:
+            self.run([self.systemctl, 'enable', 'ufw'])
+        for other in replace:
+            backends.remove_nftables(self.module, p['nftables_table'], p['nftables_files'][0], p['nftables_files'][1])
+        self.write(p['record_path'], record_text)
+        result['recorded'] = True
+        return result
+
+    def run_status(self, args):
+        dummy, out, dummy = self.module.run_command([self.systemctl] + args)
+        return out.strip()
+
+    def set_incoming_deny(self, enabled, defaults):
+        if not enabled:
+            self.ufw_command(['default', 'deny', 'incoming'])
+            return
+        # ufw's own "default" command reloads an enabled firewall; the chain policies are set live
+        # instead, and the file keeps the setting for ufw's next start.
+        for tool in ('iptables', 'ip6tables'):
+            self.run([self.module.get_bin_path(tool, required=True), '-P', 'INPUT', 'DROP'])
+        self.write(DEFAULTS, re.sub(r'^DEFAULT_INPUT_POLICY=.*$', 'DEFAULT_INPUT_POLICY="DROP"', defaults, flags=re.M))
+
+    def write(self, path, content):
+        directory = os.path.dirname(path)
+        if not os.path.isdir(directory):
+            os.makedirs(directory, 0o755)
+        fd, staged = tempfile.mkstemp(dir=directory, prefix='.' + os.path.basename(path) + '.')
+        with os.fdopen(fd, 'w') as handle:
+            handle.write(content)
+        os.chmod(staged, 0o644)
+        self.module.atomic_move(staged, path)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            rules=dict(type='list', elements='dict', required=True),
+            record=dict(type='dict', required=True),
+            record_path=dict(type='path', default='/etc/bluemind-firewall/policy.json'),
+            install_command=dict(type='list', elements='str'),
+            backend_switch=dict(type='bool', default=False),
+            nftables_table=dict(type='str', default='bluemind_firewall'),
+            nftables_files=dict(type='list', elements='path',
+                                default=['/etc/systemd/system/bluemind-firewall.service',
+                                         '/etc/bluemind-firewall/bluemind_firewall.nft']),
+        ),
+        supports_check_mode=True,
+    )
+    module.exit_json(**UfwRules(module).apply())
+
+
+if __name__ == '__main__':
+    main()
