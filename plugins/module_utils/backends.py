@@ -69,11 +69,17 @@ def others_to_replace(module, backend, switch, table):
     return [other]
 
 
+UFW_BOOT_DROPIN = '/etc/systemd/system/ufw.service.d/bluemind-firewall.conf'
+
+
 def remove_ufw(module):
     """ufw disable: its chains are emptied and ENABLED=no keeps it from loading at boot."""
     rc, out, err = _run(module, [module.get_bin_path('ufw', required=True), '--force', 'disable'])
     if rc != 0:
         module.fail_json(msg='ufw disable failed: %s' % (err or out).strip())
+    if os.path.exists(UFW_BOOT_DROPIN):
+        os.remove(UFW_BOOT_DROPIN)
+        _run(module, [module.get_bin_path('systemctl', required=True), 'daemon-reload'])
 
 
 def remove_nftables(module, table, unit_path, ruleset_path):

@@ -21,7 +21,7 @@ description:
   - On a host where ufw is not enabled yet, the rules are written first and ufw is enabled once, with
     all of them. The incoming default is made C(deny) only when it is not already; on an enabled ufw
     that is done by setting the chain policies to DROP and the ufw default file, without a reload.
-  - Makes sure C(ufw.service) is enabled at boot, then writes the applied policy as JSON (the record
+  - Makes sure C(ufw.service) is enabled at boot and starts after C(nftables.service), then writes the applied policy as JSON (the record
     that verification reads).
   - Refuses to run beside firewalld, or beside the collection's nftables table unless O(backend_switch)
     is set; then the ufw rules go live first and the nftables table, its boot unit and its file are
@@ -54,6 +54,12 @@ options:
     description: Move a host from the collection's nftables backend to ufw.
     type: bool
     default: false
+  boot_dropin_path:
+    description:
+      - A drop-in that orders C(ufw.service) after C(nftables.service), whose stock configuration begins
+        with C(flush ruleset), and restarts ufw with it.
+    type: path
+    default: /etc/systemd/system/ufw.service.d/bluemind-firewall.conf
   nftables_table:
     description: The collection's nftables table, removed when switching.
     type: str
@@ -119,6 +125,13 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.bluemind.firewall.plugins.module_utils import backends, ufw_view
 
 USER_RULES = (('ipv4', '/etc/ufw/user.rules'), ('ipv6', '/etc/ufw/user6.rules'))
+# Debian's nftables.service begins with "flush ruleset" and is not ordered against ufw.service: at
+# boot it could wipe ufw's rules after ufw loaded them. ufw loads after it, and again when it restarts.
+BOOT_DROPIN = """[Unit]
+# Written by bluemind.firewall: nftables.service flushes the whole ruleset when it starts.
+After=nftables.service
+PartOf=nftables.service
+"""
 DEFAULTS = '/etc/default/ufw'
 
 
@@ -180,6 +193,7 @@ class UfwRules(object):
             self.module.fail_json(msg='IPV6=%s in %s: ufw would leave IPv6 unfiltered. Set IPV6=yes there, then '
                                       'run again; nothing was changed.' % (ipv6, DEFAULTS))
         boot_enabled = self.run_status(['is-enabled', 'ufw']) == 'enabled'
+        dropin_differs = _read(p['boot_dropin_path']) != BOOT_DROPIN
         current_record = _read(p['record_path'])
         record_text = json.dumps(p['record'], indent=2, sort_keys=True) + '\n'
 
@@ -194,6 +208,8 @@ class UfwRules(object):
             reasons.append('ufw is not enabled')
         if not boot_enabled:
             reasons.append('ufw.service is not enabled at boot')
+        if dropin_differs:
+            reasons.append('ufw.service is not ordered after nftables.service')
         if current_record != record_text:
             reasons.append('record differs')
 
@@ -218,6 +234,9 @@ class UfwRules(object):
             self.ufw_command(words)
         if not enabled:
             self.ufw_command(['--force', 'enable'])
+        if dropin_differs:
+            self.write(p['boot_dropin_path'], BOOT_DROPIN)
+            self.run([self.systemctl, 'daemon-reload'])
         if not boot_enabled:
             self.run([self.systemctl, 'enable', 'ufw'])
         for other in replace:
@@ -259,6 +278,7 @@ def main():
             record_path=dict(type='path', default='/etc/bluemind-firewall/policy.json'),
             install_command=dict(type='list', elements='str'),
             backend_switch=dict(type='bool', default=False),
+            boot_dropin_path=dict(type='path', default='/etc/systemd/system/ufw.service.d/bluemind-firewall.conf'),
             nftables_table=dict(type='str', default='bluemind_firewall'),
             nftables_files=dict(type='list', elements='path',
                                 default=['/etc/systemd/system/bluemind-firewall.service',

@@ -9,6 +9,7 @@ import pytest
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'shared'))
 import reachability as bed  # noqa: E402
 
+BACKEND = os.environ.get('BLUEMIND_FIREWALL_BACKEND') or 'nftables'
 ADDRESSES = bed.platforms(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
 P = bed.PORTS
 # node1: public, http and imaps enabled, extra public 8443, extra internal 10000-10050.
@@ -43,19 +44,33 @@ def test_foreign_table_is_untouched_by_converges():
     assert bed.podman('node1', 'nft', '-s', 'list', 'table', 'inet', 'foreign_guard') == before
 
 
-def test_after_a_reboot_with_stock_nftables_service_both_tables_are_loaded():
+def test_after_a_reboot_with_stock_nftables_service_the_backend_is_loaded():
     # node2 was restarted in side_effect: its stock nftables.service ran "flush ruleset", then the
-    # collection's unit loaded the table (the reachability tests above prove it enforces).
+    # backend loaded its rules (the reachability tests above prove they enforce).
     assert bed.podman('node2', 'systemctl', 'is-enabled', 'nftables.service').strip() == 'enabled'
     tables = bed.podman('node2', 'nft', 'list', 'tables').split('\n')
-    assert 'table inet filter' in tables and 'table inet bluemind_firewall' in tables
-    assert bed.podman('node2', 'systemctl', 'is-active', 'bluemind-firewall.service').strip() == 'active'
+    assert 'table inet filter' in tables
+    if BACKEND == 'nftables':
+        assert 'table inet bluemind_firewall' in tables
+        assert bed.podman('node2', 'systemctl', 'is-active', 'bluemind-firewall.service').strip() == 'active'
+    else:
+        assert 'table inet bluemind_firewall' not in tables
+        assert bed.podman('node2', 'ufw', 'status').startswith('Status: active')
+        assert 'After=nftables.service' in bed.podman('node2', 'systemctl', 'cat', 'ufw.service')
 
 
 @pytest.mark.parametrize('node', ['node1', 'node2'])
-def test_only_an_input_chain_and_a_record_listing_every_peer(node):
-    listing = json.loads(bed.podman(node, 'nft', '-j', 'list', 'table', 'inet', 'bluemind_firewall'))
-    chains = [item['chain'] for item in listing['nftables'] if 'chain' in item]
-    assert [(c['name'], c['hook'], c['policy']) for c in chains] == [('input', 'input', 'drop')]
+def test_the_backend_holds_the_rules_and_the_record_lists_every_peer(node):
+    if BACKEND == 'nftables':
+        listing = json.loads(bed.podman(node, 'nft', '-j', 'list', 'table', 'inet', 'bluemind_firewall'))
+        chains = [item['chain'] for item in listing['nftables'] if 'chain' in item]
+        assert [(c['name'], c['hook'], c['policy']) for c in chains] == [('input', 'input', 'drop')]
+    else:
+        status = bed.podman(node, 'ufw', 'status')
+        assert 'Default: deny (incoming), allow (outgoing)' in bed.podman(node, 'ufw', 'status', 'verbose')
+        marked = [line for line in status.splitlines() if '# bluemind-firewall' in line]
+        # multiport rules: a handful per source, not one per port
+        assert 4 <= len(marked) <= 24
     record = json.loads(bed.podman(node, 'cat', '/etc/bluemind-firewall/policy.json'))
+    assert record['backend'] == BACKEND
     assert record['peers'] == {name: [ADDRESSES[name]['ipv4'], ADDRESSES[name]['ipv6']] for name in ('node1', 'node2')}

@@ -1,0 +1,113 @@
+"""The ufw rendering of a policy, ufw's user.rules read back, and the add/delete plan between them."""
+
+import binascii
+
+from ansible_collections.bluemind.firewall.plugins.module_utils import ufw_view
+from ansible_collections.bluemind.firewall.plugins.module_utils.policy import build_policy
+
+PEERS = {'mx1': ['192.0.2.10', '2001:db8::10'], 'mx2': ['192.0.2.11']}
+
+
+def policy(port_table, **settings):
+    return build_policy(port_table, settings, {'group': 'bluemind', 'hosts': PEERS})
+
+
+def slots(ports):
+    return sum(2 if ':' in item else 1 for item in ports.split(','))
+
+
+def test_port_groups_hold_at_most_15_slots_a_range_taking_two():
+    groups = ufw_view.port_groups([(p, p) for p in range(1, 14)] + [(100, 110), (200, 200)])
+    assert groups == ['1,2,3,4,5,6,7,8,9,10,11,12,13,100:110', '200']
+    assert ufw_view.port_groups([(p, p) for p in range(1, 16)]) == [','.join(str(p) for p in range(1, 16))]
+    assert len(ufw_view.port_groups([(p, p) for p in range(1, 17)])) == 2
+
+
+def test_the_default_policy_as_ufw_rules(port_table):
+    rules = ufw_view.ufw_rules(policy(port_table))
+    assert rules[:2] == [
+        {'proto': 'tcp', 'ports': '22', 'source': 'any', 'comment': 'bluemind-firewall ssh'},
+        {'proto': 'tcp', 'ports': '25,443', 'source': 'any', 'comment': 'bluemind-firewall everyone'}]
+    cluster = rules[2:]
+    assert {rule['source'] for rule in cluster} == {'192.0.2.10', '192.0.2.11', '2001:db8::10'}
+    assert all(rule['comment'] == 'bluemind-firewall cluster' and slots(rule['ports']) <= 15 for rule in cluster)
+    internal = set()
+    for rule in cluster:
+        if rule['source'] == '192.0.2.10':
+            internal.update(rule['ports'].split(','))
+    expected = set()
+    for entry in port_table:
+        if entry['class'] == 'internal':
+            expected.add(str(entry['port']).replace('-', ':'))
+    assert internal == expected
+
+
+def test_restricted_admin_sources_public_false_and_udp_extras(port_table):
+    rules = ufw_view.ufw_rules(policy(port_table, admin_sources=['198.51.100.0/24'], public=False,
+                                      extra_internal_ports=[{'port': '7000-7010', 'proto': 'udp', 'name': 'b'}]))
+    assert rules[0] == {'proto': 'tcp', 'ports': '22', 'source': '198.51.100.0/24', 'comment': 'bluemind-firewall ssh'}
+    assert not [rule for rule in rules if rule['source'] == 'any']
+    udp = [rule for rule in rules if rule['proto'] == 'udp']
+    assert [(rule['source'], rule['ports']) for rule in udp] == [
+        ('192.0.2.10', '7000:7010'), ('192.0.2.11', '7000:7010'), ('2001:db8::10', '7000:7010')]
+
+
+def tuple_line(action, proto, ports, destination, source, comment=None):
+    line = '### tuple ### %s %s %s %s any %s in' % (action, proto, ports, destination, source)
+    if comment:
+        line += ' comment=' + binascii.hexlify(comment.encode()).decode()
+    return line
+
+
+def test_user_rules_are_read_and_only_marked_ones_are_ours():
+    text = '\n'.join([
+        '*filter', '### RULES ###',
+        tuple_line('allow', 'tcp', '25,443', '0.0.0.0/0', '0.0.0.0/0', 'bluemind-firewall everyone'),
+        '-A ufw-user-input -p tcp -m multiport --dports 25,443 -j ACCEPT',
+        tuple_line('allow', 'tcp', '3306', '0.0.0.0/0', '10.1.0.0/16', 'monitoring, by hand'),
+        tuple_line('deny', 'any', 'any', '0.0.0.0/0', '203.0.113.5'),
+        '### END RULES ###'])
+    rules = ufw_view.parse_user_rules(text, 'ipv4')
+    assert [(r['ports'], r['source'], r['ours']) for r in rules] == [
+        ('25,443', '0.0.0.0/0', True), ('3306', '10.1.0.0/16', False), ('any', '203.0.113.5', False)]
+    assert rules[1]['comment'] == 'monitoring, by hand'
+
+
+def recorded(ports, source, family='ipv4', comment='bluemind-firewall everyone', destination=None):
+    return {'family': family, 'action': 'allow', 'proto': 'tcp', 'ports': ports, 'source': source,
+            'destination': destination or ('0.0.0.0/0' if family == 'ipv4' else '::/0'), 'source_ports': 'any',
+            'direction': 'in', 'comment': comment, 'ours': comment.startswith('bluemind-firewall')}
+
+
+def test_plan_adds_what_is_missing_deletes_what_is_ours_and_unwanted_and_leaves_the_rest():
+    wanted = [{'proto': 'tcp', 'ports': '25,443', 'source': 'any', 'comment': 'bluemind-firewall everyone'},
+              {'proto': 'tcp', 'ports': '24', 'source': '192.0.2.11', 'comment': 'bluemind-firewall cluster'}]
+    current = [recorded('25,443', '0.0.0.0/0'), recorded('25,443', '::/0', 'ipv6'),
+               recorded('24,1110', '192.0.2.11', comment='bluemind-firewall cluster'),
+               recorded('3306', '0.0.0.0/0', comment='by hand')]
+    add, delete = ufw_view.plan(wanted, current)
+    assert add == [wanted[1]]
+    assert [(r['ports'], r['source']) for r in delete] == [('24,1110', '192.0.2.11')]
+    assert ufw_view.delete_command(delete[0]) == ['delete', 'allow', 'proto', 'tcp', 'from', '192.0.2.11', 'to',
+                                                  '0.0.0.0/0', 'port', '24,1110']
+    # A rule for both families with one twin missing is added again (ufw skips the existing twin).
+    add, delete = ufw_view.plan(wanted[:1], current[:1])
+    assert add == wanted[:1] and delete == []
+    # Nothing to do when ufw holds exactly the wanted rules, whatever the port order ufw wrote.
+    assert ufw_view.plan(wanted[:1], [recorded('443,25', '0.0.0.0/0'), recorded('25,443', '::/0', 'ipv6')]) == ([], [])
+
+
+def test_a_marked_rule_edited_by_hand_is_replaced():
+    wanted = [{'proto': 'tcp', 'ports': '25', 'source': 'any', 'comment': 'bluemind-firewall everyone'}]
+    edited = [recorded('25', '0.0.0.0/0', destination='192.0.2.10'), recorded('25', '::/0', 'ipv6')]
+    add, delete = ufw_view.plan(wanted, edited)
+    assert add == wanted and [r['destination'] for r in delete] == ['192.0.2.10']
+
+
+def test_commands_and_listing():
+    rule = {'proto': 'tcp', 'ports': '24,5701:5715', 'source': '192.0.2.11', 'comment': 'bluemind-firewall cluster'}
+    assert ufw_view.add_command(rule) == ['allow', 'proto', 'tcp', 'from', '192.0.2.11', 'to', 'any', 'port',
+                                          '24,5701:5715', 'comment', 'bluemind-firewall cluster']
+    assert ufw_view.command_text(ufw_view.add_command(rule)).endswith("comment 'bluemind-firewall cluster'")
+    assert ufw_view.listing([recorded('25', '0.0.0.0/0'), recorded('25', '::/0', 'ipv6')]) == [
+        "ufw allow proto tcp to any port 25 comment 'bluemind-firewall everyone'"]
