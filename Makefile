@@ -4,7 +4,7 @@ ROOT := $(CURDIR)
 export CONTAINERS_CONF := $(ROOT)/tests/harness/containers.conf
 export ANSIBLE_COLLECTIONS_PATH := $(ROOT)/.cache/collections
 export PATH := $(ROOT)/.venv/bin:$(PATH)
-MOLECULE_SCENARIOS := cluster cluster-ufw single-bookworm single-bullseye
+MOLECULE_SCENARIOS := cluster cluster-ufw ufw_handmade single-bookworm single-bullseye
 
 .PHONY: bootstrap demo demo-clean test unit lint sanity molecule benchmark docs build
 
@@ -35,6 +35,9 @@ molecule-cluster:
 # The same scenario, probes and expectations, with the ufw backend.
 molecule-cluster-ufw:
 	BLUEMIND_FIREWALL_BACKEND=ufw molecule test -s cluster
+
+molecule-ufw_handmade:
+	molecule test -s ufw_handmade
 
 molecule-single-bookworm molecule-single-bullseye: molecule-single-%:
 	MOLECULE_DISTRO=$* molecule test -s single
