@@ -73,7 +73,15 @@ UFW_BOOT_DROPIN = '/etc/systemd/system/ufw.service.d/bluemind-firewall.conf'
 
 
 def remove_ufw(module):
-    """ufw disable: its chains are emptied and ENABLED=no keeps it from loading at boot."""
+    """ufw disable: its chains are emptied and ENABLED=no keeps it from loading at boot.
+
+    ufw disable empties its chains before it resets the INPUT policy, which drops every new
+    connection, open ports included, for about half a second (measured here). The nftables table is
+    live at this point and drops what the policy closes, so the policy is set to ACCEPT first."""
+    for tool in ('iptables', 'ip6tables'):
+        path = module.get_bin_path(tool)
+        if path:
+            _run(module, [path, '-P', 'INPUT', 'ACCEPT'])
     rc, out, err = _run(module, [module.get_bin_path('ufw', required=True), '--force', 'disable'])
     if rc != 0:
         module.fail_json(msg='ufw disable failed: %s' % (err or out).strip())
