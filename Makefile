@@ -6,7 +6,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(ROOT)/.cache/collections
 export PATH := $(ROOT)/.venv/bin:$(PATH)
 MOLECULE_SCENARIOS := cluster cluster-ufw ufw_handmade single-bookworm single-bullseye
 
-.PHONY: bootstrap demo demo-clean test unit lint sanity molecule benchmark docs build
+.PHONY: bootstrap demo demo-clean test unit lint sanity molecule benchmark benchmark-ufw docs build
 
 bootstrap:
 	@tests/harness/bootstrap.sh
@@ -44,6 +44,9 @@ molecule-single-bookworm molecule-single-bullseye: molecule-single-%:
 
 benchmark: bootstrap
 	python3 benchmarks/converge_speed.py
+
+benchmark-ufw: bootstrap
+	python3 benchmarks/ufw_speed.py
 
 docs:
 	python3 tests/harness/readme_tables.py --write README.md

@@ -15,7 +15,7 @@ version_added: 0.2.0
 description:
   - Compares the rules the collection marked in ufw (their comment starts with C(bluemind-firewall))
     with O(rules), and runs C(ufw allow) for the missing ones, then C(ufw delete) for the ones no longer
-    wanted. Nothing else: rules an administrator added without the mark are left where they are.
+    wanted. Nothing else; rules an administrator added without the mark are left where they are.
   - On an enabled ufw each command changes the live rules at once. The module never runs C(ufw reload)
     or C(ufw reset), which open the firewall for a moment, and never disables ufw.
   - On a host where ufw is not enabled yet, the rules are written first and ufw is enabled once, with
