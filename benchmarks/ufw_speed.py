@@ -7,16 +7,11 @@ usage: python3 benchmarks/ufw_speed.py [ROUNDS]
 """
 import os
 import statistics
-import subprocess
 import sys
-import time
+
+import bench_bed
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
-TESTBED = os.path.join(ROOT, 'tests', 'harness', 'testbed.sh')
-NODES = ['bench1:11:bookworm', 'bench2:12:bookworm']
-NAMES = [node.split(':', maxsplit=1)[0] for node in NODES]
-INVENTORY = os.path.join(HERE, 'inventory.yml')
 RESET = ('ufw --force reset >/dev/null 2>&1; rm -f /etc/ufw/*.rules.20* /etc/ufw/*.rules.*_*; '
          'nft delete table inet bluemind_firewall 2>/dev/null; systemctl disable --now bluemind-firewall.service 2>/dev/null; '
          'rm -rf /etc/bluemind-firewall /etc/systemd/system/bluemind-firewall.service /etc/systemd/system/ufw.service.d; '
@@ -28,41 +23,28 @@ APPROACHES = {
 }
 
 
-def run(command):
-    started = time.monotonic()
-    result = subprocess.run(command, capture_output=True, text=True, check=False)
-    elapsed = time.monotonic() - started
-    if result.returncode != 0:
-        sys.exit('failed: %s\n%s%s' % (' '.join(command), result.stdout[-3000:], result.stderr[-3000:]))
-    return elapsed, result.stdout
-
-
 def ufw_rules(node):
-    dummy, output = run(['podman', 'exec', node, 'sh', '-c', 'grep -c "^### tuple" /etc/ufw/user.rules /etc/ufw/user6.rules || true'])
+    dummy, output = bench_bed.run(['podman', 'exec', node, 'sh', '-c', 'grep -c "^### tuple" /etc/ufw/user.rules /etc/ufw/user6.rules || true'])
     return sum(int(line.rsplit(':', 1)[1]) for line in output.split())
 
 
 def main():
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 2
-    run([TESTBED, 'up', 'bmfw-bench', '44'] + NODES)
+    bench_bed.up()
     timings = {(name, kind): [] for name in APPROACHES for kind in ('first run', 're-run')}
     rules = {}
     try:
         for number in range(1, rounds + 1):
             for name, arguments in APPROACHES.items():
-                for node in NAMES:
-                    run(['podman', 'exec', node, 'sh', '-c', RESET])
-                first, dummy = run(['ansible-playbook', '-i', INVENTORY] + arguments)
-                again, output = run(['ansible-playbook', '-i', INVENTORY] + arguments)
-                if 'changed=0' not in output.split('PLAY RECAP')[-1]:
-                    sys.exit('%s: the re-run changed something:\n%s' % (name, output))
+                bench_bed.reset(RESET)
+                first, again = bench_bed.converge_twice(arguments, name)
                 timings[(name, 'first run')].append(first)
                 timings[(name, 're-run')].append(again)
-                rules[name] = ufw_rules(NAMES[0])
+                rules[name] = ufw_rules(bench_bed.NAMES[0])
                 print('round %d  %-16s first run %6.2f s   re-run %6.2f s   ufw rules on %s: %d'
-                      % (number, name, first, again, NAMES[0], rules[name]), flush=True)
+                      % (number, name, first, again, bench_bed.NAMES[0], rules[name]), flush=True)
     finally:
-        run([TESTBED, 'down', 'bmfw-bench', '44'] + NODES)
+        bench_bed.down()
     print('\nmedians over %d rounds, two containers:' % rounds)
     medians = {key: statistics.median(values) for key, values in timings.items()}
     for kind in ('first run', 're-run'):

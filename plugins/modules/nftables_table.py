@@ -129,15 +129,7 @@ import os
 import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.bluemind.firewall.plugins.module_utils import backends
-
-
-def _read(path):
-    try:
-        with open(path) as handle:
-            return handle.read()
-    except (IOError, OSError):
-        return None
+from ansible_collections.bluemind.firewall.plugins.module_utils import backends, host_files
 
 
 def _record_text(record, listing_sha256):
@@ -156,18 +148,9 @@ class NftablesTable(object):
 
     def install_nft(self):
         """Install nftables if nft is missing; True when it was (or, in check mode, would be)."""
-        if self.nft:
-            return False
-        command = self.params['install_command']
-        if not command:
-            self.module.fail_json(msg='nft is not installed on this host, and no install_command was given')
-        if self.module.check_mode:
-            return True
-        rc, out, err = self.module.run_command(command, environ_update={'DEBIAN_FRONTEND': 'noninteractive'})
-        if rc != 0:
-            self.module.fail_json(msg='installing nftables failed: %s' % (err or out).strip(), rc=rc)
-        self.nft = self.module.get_bin_path('nft', required=True)
-        return True
+        path, installed = host_files.install_missing(self.module, 'nft', self.params['install_command'])
+        self.nft = path or self.nft
+        return installed
 
     def run(self, args, check_rc=True, what=None):
         rc, out, err = self.module.run_command(args)
@@ -187,20 +170,6 @@ class NftablesTable(object):
         rc, dummy, dummy = self.run([self.systemctl, 'is-active', '--quiet', self.unit], check_rc=False)
         return rc == 0
 
-    def stage(self, path, content, mode):
-        """A temporary copy beside path, so that moving it into place is atomic."""
-        directory = os.path.dirname(path)
-        if not os.path.isdir(directory):
-            os.makedirs(directory, 0o755)
-        fd, staged = tempfile.mkstemp(dir=directory, prefix='.' + os.path.basename(path) + '.')
-        with os.fdopen(fd, 'w') as handle:
-            handle.write(content)
-        os.chmod(staged, mode)
-        return staged
-
-    def write(self, path, content, mode):
-        self.module.atomic_move(self.stage(path, content, mode), path)
-
     def check_syntax(self, ruleset):
         fd, staged = tempfile.mkstemp(prefix='bluemind-firewall-', suffix='.nft')
         try:
@@ -217,8 +186,8 @@ class NftablesTable(object):
         if installed and self.module.check_mode:
             return {'changed': True, 'loaded': True, 'reasons': ['nftables would be installed'], 'recorded': False,
                     'msg': 'nft is not installed yet: the ruleset could not be checked'}
-        current_file = _read(p['path'])
-        current_record = _read(p['record_path'])
+        current_file = host_files.read(p['path'])
+        current_record = host_files.read(p['record_path'])
         live = self.live_listing()
         try:
             recorded_sha = json.loads(current_record or '{}').get('nftables', {}).get('listing_sha256')
@@ -234,7 +203,7 @@ class NftablesTable(object):
         elif live_sha != recorded_sha:
             reasons.append('live table differs from the one last loaded')
         load = bool(reasons)
-        unit_differs = _read(p['boot_unit_path']) != p['boot_unit']
+        unit_differs = host_files.read(p['boot_unit_path']) != p['boot_unit']
         if unit_differs:
             reasons.append('boot unit differs')
         enable = not self.unit_enabled()
@@ -262,7 +231,7 @@ class NftablesTable(object):
 
         listing_sha = recorded_sha
         if load:
-            staged = self.stage(p['path'], p['ruleset'], 0o600)
+            staged = host_files.stage(p['path'], p['ruleset'], 0o600)
             # One transaction: the file's own "delete table" and the new table commit together or not
             # at all. The file takes its place only once loaded, so a boot never loads a rejected one.
             rc, dummy, err = self.run([self.nft, '-f', staged], check_rc=False)
@@ -272,7 +241,7 @@ class NftablesTable(object):
             self.module.atomic_move(staged, p['path'])
             listing_sha = hashlib.sha256(self.live_listing().encode()).hexdigest()
         if unit_differs:
-            self.write(p['boot_unit_path'], p['boot_unit'], 0o644)
+            host_files.write(self.module, p['boot_unit_path'], p['boot_unit'])
             self.run([self.systemctl, 'daemon-reload'])
         if enable:
             self.run([self.systemctl, 'enable', self.unit])
@@ -283,7 +252,7 @@ class NftablesTable(object):
         # Only now that the table is live (and boots) does the other backend go.
         if backends.UFW in replace:
             backends.remove_ufw(self.module)
-        self.write(p['record_path'], _record_text(p['record'], listing_sha), 0o644)
+        host_files.write(self.module, p['record_path'], _record_text(p['record'], listing_sha))
         result['listing_sha256'] = listing_sha
         return result
 

@@ -117,12 +117,10 @@ recorded:
 '''
 
 import json
-import os
 import re
-import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.bluemind.firewall.plugins.module_utils import backends, ufw_view
+from ansible_collections.bluemind.firewall.plugins.module_utils import backends, host_files, ufw_view
 
 USER_RULES = (('ipv4', '/etc/ufw/user.rules'), ('ipv6', '/etc/ufw/user6.rules'))
 # Debian's nftables.service begins with "flush ruleset" and is not ordered against ufw.service: at
@@ -133,14 +131,6 @@ After=nftables.service
 PartOf=nftables.service
 """
 DEFAULTS = '/etc/default/ufw'
-
-
-def _read(path):
-    try:
-        with open(path) as handle:
-            return handle.read()
-    except (IOError, OSError):
-        return None
 
 
 def _setting(text, name):
@@ -165,25 +155,17 @@ class UfwRules(object):
         return self.run([self.ufw] + words)
 
     def install(self):
-        if self.ufw:
-            return False
-        if not self.params['install_command']:
-            self.module.fail_json(msg='ufw is not installed on this host, and no install_command was given')
-        if not self.module.check_mode:
-            rc, out, err = self.module.run_command(self.params['install_command'],
-                                                   environ_update={'DEBIAN_FRONTEND': 'noninteractive'})
-            if rc != 0:
-                self.module.fail_json(msg='installing ufw failed: %s' % (err or out).strip(), rc=rc)
-            self.ufw = self.module.get_bin_path('ufw', required=True)
-        return True
+        path, installed = host_files.install_missing(self.module, 'ufw', self.params['install_command'])
+        self.ufw = path or self.ufw
+        return installed
 
     def apply(self):
         p = self.params
         replace = backends.others_to_replace(self.module, backends.UFW, p['backend_switch'], p['nftables_table'])
         installed = self.install()
-        current = [rule for family, path in USER_RULES for rule in ufw_view.parse_user_rules(_read(path), family)]
+        current = [rule for family, path in USER_RULES for rule in ufw_view.parse_user_rules(host_files.read(path), family)]
         add, delete = ufw_view.plan(p['rules'], current)
-        defaults = _read(DEFAULTS) or ''
+        defaults = host_files.read(DEFAULTS) or ''
         if installed and self.module.check_mode:
             enabled, input_policy, ipv6 = False, _setting(defaults, 'DEFAULT_INPUT_POLICY'), 'yes'
         else:
@@ -193,8 +175,8 @@ class UfwRules(object):
             self.module.fail_json(msg='IPV6=%s in %s: ufw would leave IPv6 unfiltered. Set IPV6=yes there, then '
                                       'run again; nothing was changed.' % (ipv6, DEFAULTS))
         boot_enabled = self.run_status(['is-enabled', 'ufw']) == 'enabled'
-        dropin_differs = _read(p['boot_dropin_path']) != BOOT_DROPIN
-        current_record = _read(p['record_path'])
+        dropin_differs = host_files.read(p['boot_dropin_path']) != BOOT_DROPIN
+        current_record = host_files.read(p['record_path'])
         record_text = json.dumps(p['record'], indent=2, sort_keys=True) + '\n'
 
         reasons = (['ufw installed'] if installed else []) + ['%s rules to remove' % item for item in replace]
@@ -235,13 +217,13 @@ class UfwRules(object):
         if not enabled:
             self.ufw_command(['--force', 'enable'])
         if dropin_differs:
-            self.write(p['boot_dropin_path'], BOOT_DROPIN)
+            host_files.write(self.module, p['boot_dropin_path'], BOOT_DROPIN)
             self.run([self.systemctl, 'daemon-reload'])
         if not boot_enabled:
             self.run([self.systemctl, 'enable', 'ufw'])
         for other in replace:
             backends.remove_nftables(self.module, p['nftables_table'], p['nftables_files'][0], p['nftables_files'][1])
-        self.write(p['record_path'], record_text)
+        host_files.write(self.module, p['record_path'], record_text)
         result['recorded'] = True
         return result
 
@@ -257,17 +239,7 @@ class UfwRules(object):
         # instead, and the file keeps the setting for ufw's next start.
         for tool in ('iptables', 'ip6tables'):
             self.run([self.module.get_bin_path(tool, required=True), '-P', 'INPUT', 'DROP'])
-        self.write(DEFAULTS, re.sub(r'^DEFAULT_INPUT_POLICY=.*$', 'DEFAULT_INPUT_POLICY="DROP"', defaults, flags=re.M))
-
-    def write(self, path, content):
-        directory = os.path.dirname(path)
-        if not os.path.isdir(directory):
-            os.makedirs(directory, 0o755)
-        fd, staged = tempfile.mkstemp(dir=directory, prefix='.' + os.path.basename(path) + '.')
-        with os.fdopen(fd, 'w') as handle:
-            handle.write(content)
-        os.chmod(staged, 0o644)
-        self.module.atomic_move(staged, path)
+        host_files.write(self.module, DEFAULTS, re.sub(r'^DEFAULT_INPUT_POLICY=.*$', 'DEFAULT_INPUT_POLICY="DROP"', defaults, flags=re.M))
 
 
 def main():
