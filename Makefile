@@ -4,7 +4,8 @@ ROOT := $(CURDIR)
 export CONTAINERS_CONF := $(ROOT)/tests/harness/containers.conf
 export ANSIBLE_COLLECTIONS_PATH := $(ROOT)/.cache/collections
 export PATH := $(ROOT)/.venv/bin:$(PATH)
-MOLECULE_SCENARIOS := cluster cluster-ufw ufw_handmade single-bookworm single-bullseye
+MOLECULE_SCENARIOS := cluster cluster-ufw ufw_handmade single-bookworm single-bullseye \
+	safe_change safe_change-ufw rollback_ssh rollback_ssh-ufw
 
 .PHONY: bootstrap demo demo-clean test unit lint sanity molecule benchmark benchmark-ufw docs build
 
@@ -38,6 +39,14 @@ molecule-cluster-ufw:
 
 molecule-ufw_handmade:
 	molecule test -s ufw_handmade
+
+# Other software's rules, a failing apply, reboot and removal; then a real SSH connection cut by a
+# forced policy, rolled back by the host. Each for both backends.
+molecule-safe_change molecule-rollback_ssh: molecule-%:
+	BLUEMIND_FIREWALL_BACKEND=nftables molecule test -s $*
+
+molecule-safe_change-ufw molecule-rollback_ssh-ufw: molecule-%-ufw:
+	BLUEMIND_FIREWALL_BACKEND=ufw molecule test -s $*
 
 molecule-single-bookworm molecule-single-bullseye: molecule-single-%:
 	MOLECULE_DISTRO=$* molecule test -s single

@@ -13,8 +13,10 @@ import os
 import jinja2
 
 from ansible.errors import AnsibleActionFail
+from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.bluemind.firewall.plugins.module_utils.lockout import lockout
 from ansible_collections.bluemind.firewall.plugins.module_utils.nftables_view import nftables_view
 from ansible_collections.bluemind.firewall.plugins.module_utils.policy import PolicyError, build_policy
 from ansible_collections.bluemind.firewall.plugins.module_utils.ufw_view import ufw_rules
@@ -26,7 +28,18 @@ _SETTINGS = ('backend', 'optional_services', 'public', 'cluster_group', 'cluster
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _requires_connection = False
-    _VALID_ARGS = frozenset(_SETTINGS + ('port_table', 'cluster', 'nftables'))
+    _VALID_ARGS = frozenset(_SETTINGS + ('port_table', 'cluster', 'nftables', 'allow_lockout'))
+    # Connection plugins over which the host sees Ansible as an SSH client.
+    _SSH_TRANSPORTS = ('ssh', 'paramiko', 'paramiko_ssh', 'libssh')
+
+    def _ssh_connection(self):
+        """SSH_CONNECTION of Ansible's own session on the host, '' without SSH.
+
+        Read without become: sudo's env_reset drops the variable, so gathered facts lack it then."""
+        if self._connection.transport.split('.')[-1] not in self._SSH_TRANSPORTS:
+            return ''
+        result = self._low_level_execute_command('echo "$SSH_CONNECTION"', sudoable=False)
+        return (result.get('stdout') or '').strip() if result.get('rc') == 0 else ''
 
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)
@@ -35,10 +48,17 @@ class ActionModule(ActionBase):
             if required not in args:
                 raise AnsibleActionFail('%s is required' % required)
         settings = dict((key, args[key]) for key in _SETTINGS if key in args)
+        if not settings.get('ssh_connection'):
+            settings['ssh_connection'] = self._ssh_connection()
         try:
             policy = build_policy(args['port_table'], settings, args['cluster'])
+            problem = lockout(policy, settings['ssh_connection'])
         except PolicyError as exc:
             raise AnsibleActionFail('Invalid firewall settings, no host was changed. %s' % exc)
+        if problem and not boolean(args.get('allow_lockout', False), strict=False):
+            raise AnsibleActionFail(problem)
+        if problem:
+            result['warnings'] = [problem.replace('Nothing was changed. ', '')]
 
         # One string rather than a structure: Ansible walks every object of every host's result,
         # and a policy holds every peer, so a structure costs a cluster-sized walk per host.

@@ -142,6 +142,33 @@ def delete_command(rule):
     return ['delete', rule['action']] + proto + source + destination + ports
 
 
+def undo_add_commands(rule):
+    """Deletes a wanted rule that was added, in each family it went to."""
+    return [delete_command({'action': 'allow', 'proto': proto, 'source': source, 'destination': _ANY[family],
+                            'ports': ports})
+            for family, proto, ports, source in rule_keys(rule)]
+
+
+def numbers(current):
+    """ufw's number of each parsed rule, as `ufw status numbered` shows it: IPv4 rules, then IPv6."""
+    v4_count = sum(1 for rule in current if rule['family'] == 'ipv4')
+    seen = {'ipv4': 0, 'ipv6': v4_count}
+    result = []
+    for rule in current:
+        seen[rule['family']] += 1
+        result.append(seen[rule['family']])
+    return result
+
+
+def readd_command(rule, number=None):
+    """Adds back a recorded rule that was deleted, at its former number when given."""
+    words = (['insert', str(number)] if number else []) + [rule['action']] + ([] if rule['direction'] == 'in' else [rule['direction']])
+    words += [] if rule['proto'] == 'any' else ['proto', rule['proto']]
+    words += ['from', rule['source']] + ([] if rule['source_ports'] == 'any' else ['port', rule['source_ports']])
+    words += ['to', rule['destination']] + ([] if rule['ports'] == 'any' else ['port', rule['ports']])
+    return words + (['comment', rule['comment']] if rule['comment'] else [])
+
+
 def command_text(words):
     return 'ufw ' + ' '.join(word if word and all(c.isalnum() or c in ':,./-_' for c in word) else "'%s'" % word
                              for word in words)

@@ -58,8 +58,18 @@ options:
   ssh_port:
     description: See the role's C(bluemind_firewall_ssh_port).
     type: raw
+  allow_lockout:
+    description:
+      - Apply a policy that would refuse Ansible's own SSH connection (a warning instead of a failure).
+      - See the role's C(bluemind_firewall_allow_lockout).
+    type: bool
+    default: false
   ssh_connection:
-    description: The host's C(SSH_CONNECTION), whose fourth field is the SSH server port.
+    description:
+      - C(SSH_CONNECTION) as the host sees Ansible's session (client address and port, server address and
+        port). By default read on the host, without become, when the connection is SSH; empty otherwise.
+      - Its client address must be allowed to reach its server port by the policy, else the action fails
+        unless O(allow_lockout). Its server port is also the default SSH port.
     type: str
   ansible_port:
     description: The host's C(ansible_port).

@@ -18,7 +18,9 @@ description:
     and a ruleset that does not load leaves the running table as it was.
   - Touches no other table, and never runs C(flush ruleset).
   - Writes the ruleset file, installs and enables a systemd unit that loads it at boot, and writes the
-    applied policy as JSON (the record that verification reads), only once the table is live.
+    applied policy as JSON (the record that verification reads), only once the table is live, and with
+    O(confirm_timeout) only once the change is confirmed.
+  - A step that fails puts the previous table back before the module fails.
   - Reports a change when the file, the live table, the boot unit or the record differ from what is
     wanted; a live table edited or flushed by hand is loaded again.
   - The role M(bluemind.firewall.host_firewall) renders the ruleset; this module is its last step.
@@ -30,11 +32,18 @@ options:
       - Name of the C(inet) table that O(ruleset) defines. Only this table is replaced.
     type: str
     default: bluemind_firewall
+  state:
+    description:
+      - V(present) loads the table and keeps it; V(absent) removes the table, the boot unit, the ruleset
+        file, the record and the directory that held them (when empty), and nothing else.
+    type: str
+    choices: [present, absent]
+    default: present
   ruleset:
     description:
       - The nft file that replaces the table, including its own C(delete table) line.
+      - Required with O(state=present).
     type: str
-    required: true
   path:
     description:
       - Where the ruleset is kept for the boot unit.
@@ -42,9 +51,8 @@ options:
     required: true
   boot_unit:
     description:
-      - Content of the systemd unit that loads O(path) at boot.
+      - Content of the systemd unit that loads O(path) at boot. Required with O(state=present).
     type: str
-    required: true
   boot_unit_path:
     description:
       - Where the boot unit is installed.
@@ -53,9 +61,8 @@ options:
   record:
     description:
       - The resolved policy (a mapping, or its JSON text), written as JSON to O(record_path) once the
-        table is live.
+        change is confirmed. Required with O(state=present).
     type: dict
-    required: true
   record_path:
     description:
       - Where the record is written.
@@ -76,6 +83,21 @@ options:
         C(ufw disable) empties ufw's chains and keeps it from loading at boot.
     type: bool
     default: false
+  confirm_timeout:
+    description:
+      - V(0) applies and commits at once. Otherwise, the seconds within which
+        M(bluemind.firewall.confirm) must confirm the change over a new connection; a systemd timer on
+        the host restores the previous table when they run out. Until then the ruleset file, the boot
+        unit and the record stay as they were, and a replaced ufw stays active.
+      - At least 10 when set.
+    type: int
+    default: 0
+  state_dir:
+    description:
+      - Where a change keeps its rollback script, saved rules and pending steps until confirmed. Under
+        C(/run), so that a reboot forgets them together with the timer.
+    type: path
+    default: /run/bluemind-firewall
 attributes:
   check_mode:
     support: full
@@ -101,6 +123,11 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+pending:
+  description: Whether the change waits for M(bluemind.firewall.confirm) (the rollback timer runs).
+  returned: always
+  type: bool
+  sample: true
 loaded:
   description: Whether the table was (or, in check mode, would be) loaded into the kernel.
   returned: always
@@ -129,7 +156,7 @@ import os
 import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.bluemind.firewall.plugins.module_utils import backends, host_files
+from ansible_collections.bluemind.firewall.plugins.module_utils import backends, change, host_files
 
 
 def _record_text(record, listing_sha256):
@@ -180,12 +207,15 @@ class NftablesTable(object):
             os.unlink(staged)
 
     def apply(self):
+        change.check_timeout(self.module, self.params['confirm_timeout'])
+        if self.params['state'] == 'absent':
+            return self.remove()
         p = self.params
         replace = backends.others_to_replace(self.module, backends.NFTABLES, p['backend_switch'], p['table'])
         installed = self.install_nft()
         if installed and self.module.check_mode:
             return {'changed': True, 'loaded': True, 'reasons': ['nftables would be installed'], 'recorded': False,
-                    'msg': 'nft is not installed yet: the ruleset could not be checked'}
+                    'pending': False, 'msg': 'nft is not installed yet: the ruleset could not be checked'}
         current_file = host_files.read(p['path'])
         current_record = host_files.read(p['record_path'])
         live = self.live_listing()
@@ -212,7 +242,7 @@ class NftablesTable(object):
         if not load and current_record != _record_text(p['record'], recorded_sha):
             reasons.append('record differs')
 
-        result = {'changed': bool(reasons), 'loaded': load, 'reasons': reasons,
+        result = {'changed': bool(reasons), 'loaded': load, 'reasons': reasons, 'pending': False,
                   'recorded': current_record is not None or not self.module.check_mode}
         if self.module._diff:
             if current_file != p['ruleset']:
@@ -229,31 +259,78 @@ class NftablesTable(object):
                 result['listing_sha256'] = recorded_sha
             return result
 
+        work = change.Change(self.module, self.params['state_dir'])
+        work.begin()
+        # Whatever else is in the ruleset is not ours to restore: only this table goes back.
+        work.on_rollback([self.nft, '-f', work.save_text('previous.nft', self.replacing(live or ''))])
+        work.arm(p['confirm_timeout'] if load else 0)
         listing_sha = recorded_sha
-        if load:
-            staged = host_files.stage(p['path'], p['ruleset'], 0o600)
-            # One transaction: the file's own "delete table" and the new table commit together or not
-            # at all. The file takes its place only once loaded, so a boot never loads a rejected one.
-            rc, dummy, err = self.run([self.nft, '-f', staged], check_rc=False)
-            if rc != 0:
-                os.unlink(staged)
-                self.module.fail_json(msg='nft -f rejected the ruleset; the running table was kept: %s' % err.strip(), rc=rc)
-            self.module.atomic_move(staged, p['path'])
-            listing_sha = hashlib.sha256(self.live_listing().encode()).hexdigest()
+        try:
+            if load:
+                # One transaction: the file's own "delete table" and the new table commit together or
+                # not at all. A ufw being replaced stays active until the change is confirmed: until then
+                # a packet must pass both, so nothing opens that either closes.
+                work.run([self.nft, '-f', work.save_text('new.nft', p['ruleset'])],
+                         what='nft -f (the kernel rejected the ruleset)')
+                listing_sha = hashlib.sha256(self.live_listing().encode()).hexdigest()
+        except change.ChangeFailed as exc:
+            work.roll_back(str(exc))
+        if current_file != p['ruleset']:
+            work.keep({'write': p['path'], 'content': p['ruleset'], 'mode': 0o600})
         if unit_differs:
-            host_files.write(self.module, p['boot_unit_path'], p['boot_unit'])
-            self.run([self.systemctl, 'daemon-reload'])
+            work.keep({'write': p['boot_unit_path'], 'content': p['boot_unit']})
+            work.keep({'run': [self.systemctl, 'daemon-reload']})
         if enable:
-            self.run([self.systemctl, 'enable', self.unit])
+            work.keep({'run': [self.systemctl, 'enable', self.unit]})
         # Active, the unit follows restarts and reloads of nftables.service (PartOf, ReloadPropagatedFrom);
         # starting it loads the same file again, which changes nothing.
         if (enable or unit_differs) and not self.unit_active():
-            self.run([self.systemctl, 'start', self.unit])
-        # Only now that the table is live (and boots) does the other backend go.
+            work.keep({'run': [self.systemctl, 'start', self.unit]})
         if backends.UFW in replace:
-            backends.remove_ufw(self.module)
-        host_files.write(self.module, p['record_path'], _record_text(p['record'], listing_sha))
+            work.keep({'remove_ufw': True})
+        work.keep({'write': p['record_path'], 'content': _record_text(p['record'], listing_sha)})
+        result.update(work.finish())
         result['listing_sha256'] = listing_sha
+        result['recorded'] = not result['pending'] or current_record is not None
+        return result
+
+    def replacing(self, body):
+        """An nft file that replaces the table with body (empty: no table), on nft 0.9.8 too."""
+        table = self.params['table']
+        return 'table inet %s\ndelete table inet %s\n%s' % (table, table, body)
+
+    def remove(self):
+        """The table, its boot unit, its ruleset file and the record; nothing else."""
+        p = self.params
+        live = self.live_listing() if self.nft else None
+        files = [path for path in (p['boot_unit_path'], p['path'], p['record_path']) if os.path.exists(path)]
+        enabled = os.path.exists(p['boot_unit_path']) and self.unit_enabled()
+        reasons = (['table inet %s is loaded' % p['table']] if live is not None else []) + \
+            ['%s exists' % path for path in files]
+        result = {'changed': bool(reasons), 'loaded': False, 'reasons': reasons, 'pending': False, 'recorded': False}
+        if self.module._diff and live is not None:
+            result['diff'] = {'before': live, 'after': '', 'before_header': 'live table inet %s' % p['table'],
+                              'after_header': '(removed)'}
+        if self.module.check_mode or not reasons:
+            return result
+        work = change.Change(self.module, self.params['state_dir'])
+        work.begin()
+        if live is not None:
+            work.on_rollback([self.nft, '-f', work.save_text('previous.nft', self.replacing(live))])
+        work.arm(p['confirm_timeout'] if live is not None else 0)
+        try:
+            if live is not None:
+                work.run([self.nft, '-f', work.save_text('new.nft', self.replacing(''))])
+        except change.ChangeFailed as exc:
+            work.roll_back(str(exc))
+        if enabled:
+            work.keep({'run': [self.systemctl, 'disable', self.unit]})
+        for path in files:
+            work.keep({'remove': path})
+        if os.path.exists(p['boot_unit_path']):
+            work.keep({'run': [self.systemctl, 'daemon-reload']})
+        work.keep({'remove_directory': os.path.dirname(p['record_path'])})
+        result.update(work.finish())
         return result
 
 
@@ -261,15 +338,19 @@ def main():
     module = AnsibleModule(
         argument_spec=dict(
             table=dict(type='str', default='bluemind_firewall'),
-            ruleset=dict(type='str', required=True),
+            state=dict(type='str', choices=['present', 'absent'], default='present'),
+            ruleset=dict(type='str'),
             path=dict(type='path', required=True),
-            boot_unit=dict(type='str', required=True),
+            boot_unit=dict(type='str'),
             boot_unit_path=dict(type='path', default='/etc/systemd/system/bluemind-firewall.service'),
-            record=dict(type='dict', required=True),
+            record=dict(type='dict'),
             record_path=dict(type='path', default='/etc/bluemind-firewall/policy.json'),
             install_command=dict(type='list', elements='str'),
             backend_switch=dict(type='bool', default=False),
+            confirm_timeout=dict(type='int', default=0),
+            state_dir=dict(type='path', default=change.STATE_DIR),
         ),
+        required_if=[('state', 'present', ('ruleset', 'boot_unit', 'record'))],
         supports_check_mode=True,
     )
     module.exit_json(**NftablesTable(module).apply())

@@ -17,12 +17,14 @@ description:
     with O(rules), and runs C(ufw allow) for the missing ones, then C(ufw delete) for the ones no longer
     wanted. Nothing else; rules an administrator added without the mark are left where they are.
   - On an enabled ufw each command changes the live rules at once. The module never runs C(ufw reload)
-    or C(ufw reset), which open the firewall for a moment, and never disables ufw.
+    or C(ufw reset), which open the firewall for a moment, and disables ufw only when removing it
+    after having enabled it (O(state=absent)).
   - On a host where ufw is not enabled yet, the rules are written first and ufw is enabled once, with
     all of them. The incoming default is made C(deny) only when it is not already; on an enabled ufw
     that is done by setting the chain policies to DROP and the ufw default file, without a reload.
   - Makes sure C(ufw.service) is enabled at boot and starts after C(nftables.service), then writes the applied policy as JSON (the record
     that verification reads).
+  - A ufw command that fails puts ufw's files and rules back as they were before the module fails.
   - Refuses to run beside firewalld, or beside the collection's nftables table unless O(backend_switch)
     is set; then the ufw rules go live first and the nftables table, its boot unit and its file are
     removed afterwards.
@@ -33,13 +35,33 @@ options:
     description:
       - The rules ufw must hold, each with C(proto), C(ports) (a ufw port list of at most 15 ports),
         C(source) (a CIDR or address, or V(any) for both families) and C(comment) (starting with the mark).
+      - Required with O(state=present).
     type: list
     elements: dict
-    required: true
   record:
-    description: The resolved policy, written as JSON to O(record_path) once the rules are live.
+    description:
+      - The resolved policy, written as JSON to O(record_path) once the rules are live (and the change
+        confirmed, with O(confirm_timeout)). Required with O(state=present).
+      - The module adds what removal needs, under C(ufw) - whether ufw was enabled by this collection, and
+        its incoming default before that.
     type: dict
-    required: true
+  state:
+    description:
+      - V(present) brings the marked rules to O(rules). V(absent) deletes every marked rule, the boot
+        drop-in and the record; when the record says this collection enabled ufw, ufw is disabled
+        again and its incoming default set back. Rules without the mark are left.
+    type: str
+    choices: [present, absent]
+    default: present
+  confirm_timeout:
+    description:
+      - V(0) commits at once. Otherwise, the seconds within which M(bluemind.firewall.confirm) must
+        confirm the change over a new connection; a systemd timer on the host then puts ufw's files back as
+        they were and reloads (or disables) ufw. Until confirmed, the drop-in, the record and the removal
+        of a replaced nftables table wait.
+      - At least 10 when set.
+    type: int
+    default: 0
   record_path:
     description: Where the record is written.
     type: path
@@ -69,6 +91,12 @@ options:
     type: list
     elements: path
     default: [/etc/systemd/system/bluemind-firewall.service, /etc/bluemind-firewall/bluemind_firewall.nft]
+  state_dir:
+    description:
+      - Where a change keeps its rollback script, saved rules and pending steps until confirmed. Under
+        C(/run), so that a reboot forgets them together with the timer.
+    type: path
+    default: /run/bluemind-firewall
 attributes:
   check_mode:
     support: full
@@ -94,6 +122,10 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+pending:
+  description: Whether the change waits for M(bluemind.firewall.confirm) (the rollback timer runs).
+  returned: always
+  type: bool
 added:
   description: The ufw commands that added rules (or would, in check mode).
   returned: always
@@ -117,10 +149,11 @@ recorded:
 '''
 
 import json
+import os
 import re
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.bluemind.firewall.plugins.module_utils import backends, host_files, ufw_view
+from ansible_collections.bluemind.firewall.plugins.module_utils import backends, change, host_files, ufw_view
 
 USER_RULES = (('ipv4', '/etc/ufw/user.rules'), ('ipv6', '/etc/ufw/user6.rules'))
 # Debian's nftables.service begins with "flush ruleset" and is not ordered against ufw.service: at
@@ -138,18 +171,23 @@ def _setting(text, name):
     return match.group(1) if match else None
 
 
+UFW_FILES = ('/etc/ufw/user.rules', '/etc/ufw/user6.rules', DEFAULTS, '/etc/ufw/ufw.conf')
+
+
 class UfwRules(object):
     def __init__(self, module):
         self.module = module
         self.params = module.params
         self.ufw = module.get_bin_path('ufw')
         self.systemctl = module.get_bin_path('systemctl', required=True)
+        self.work = None
 
     def run(self, args):
-        rc, out, err = self.module.run_command(args, environ_update={'LANG': 'C', 'LC_ALL': 'C'})
-        if rc != 0:
-            self.module.fail_json(msg='%s failed: %s' % (' '.join(args), (err or out).strip()), rc=rc)
-        return out
+        """A live step: when it fails, the change is rolled back."""
+        try:
+            return self.work.run(args)
+        except change.ChangeFailed as exc:
+            self.work.roll_back(str(exc))
 
     def ufw_command(self, words):
         return self.run([self.ufw] + words)
@@ -159,11 +197,52 @@ class UfwRules(object):
         self.ufw = path or self.ufw
         return installed
 
+    def current_rules(self):
+        return [rule for family, path in USER_RULES for rule in ufw_view.parse_user_rules(host_files.read(path), family)]
+
+    def begin(self, enabled, timeout, add=(), delete=(), then=None):
+        """Save ufw's files and arm the rollback. On an enabled ufw, the rollback first takes back each
+        rule change live, as ufw itself applies a rule change, then puts the files back: a "ufw reload"
+        empties its chains for a moment and dropped new connections to open ports when measured. It
+        reloads (then='reload') only when the incoming default was changed, and enables ufw again
+        (then='enable') when the change disabled it. On a ufw that was off, it disables it again."""
+        self.work = change.Change(self.module, self.params['state_dir'])
+        self.work.begin()
+        if self.ufw and enabled:
+            for rule in add:
+                for words in ufw_view.undo_add_commands(rule):
+                    self.work.on_rollback([self.ufw] + words, may_fail=True)
+            # Back where each was: in ascending order, every rule before it is already back.
+            current = self.current_rules()
+            numbered = sorted((number, index) for index, (number, rule) in
+                              enumerate(zip(ufw_view.numbers(current), current)) if rule in delete)
+            for number, index in numbered:
+                self.work.on_rollback([self.ufw] + ufw_view.readd_command(current[index], number), may_fail=True)
+        for path in UFW_FILES:
+            self.work.save_file(path)
+        if not self.ufw:
+            pass
+        elif enabled and then == 'reload':
+            self.work.on_rollback([self.ufw, 'reload'])
+        elif enabled and then == 'enable':
+            self.work.on_rollback([self.ufw, '--force', 'enable'])
+        elif not enabled:
+            for words in self.open_input_commands():
+                self.work.on_rollback(words)
+            self.work.on_rollback([self.ufw, '--force', 'disable'])
+        self.work.arm(timeout)
+
+    def open_input_commands(self):
+        return [[self.module.get_bin_path(tool) or tool, '-P', 'INPUT', 'ACCEPT'] for tool in ('iptables', 'ip6tables')]
+
     def apply(self):
+        change.check_timeout(self.module, self.params['confirm_timeout'])
+        if self.params['state'] == 'absent':
+            return self.remove()
         p = self.params
         replace = backends.others_to_replace(self.module, backends.UFW, p['backend_switch'], p['nftables_table'])
         installed = self.install()
-        current = [rule for family, path in USER_RULES for rule in ufw_view.parse_user_rules(host_files.read(path), family)]
+        current = self.current_rules()
         add, delete = ufw_view.plan(p['rules'], current)
         defaults = host_files.read(DEFAULTS) or ''
         if installed and self.module.check_mode:
@@ -177,7 +256,7 @@ class UfwRules(object):
         boot_enabled = self.run_status(['is-enabled', 'ufw']) == 'enabled'
         dropin_differs = host_files.read(p['boot_dropin_path']) != BOOT_DROPIN
         current_record = host_files.read(p['record_path'])
-        record_text = json.dumps(p['record'], indent=2, sort_keys=True) + '\n'
+        record_text = self.record_text(current_record, enabled, input_policy)
 
         reasons = (['ufw installed'] if installed else []) + ['%s rules to remove' % item for item in replace]
         if add:
@@ -188,6 +267,7 @@ class UfwRules(object):
             reasons.append('incoming default is %s, not deny' % (input_policy or 'unset'))
         if not enabled:
             reasons.append('ufw is not enabled')
+        live = bool(reasons)
         if not boot_enabled:
             reasons.append('ufw.service is not enabled at boot')
         if dropin_differs:
@@ -197,6 +277,7 @@ class UfwRules(object):
 
         delete_commands = [ufw_view.delete_command(rule) for rule in delete]
         result = {'changed': bool(reasons), 'reasons': reasons, 'recorded': current_record is not None,
+                  'pending': False,
                   'added': [ufw_view.command_text(ufw_view.add_command(rule)) for rule in add],
                   'deleted': [ufw_view.command_text(words) for words in delete_commands]}
         if self.module._diff:
@@ -207,6 +288,8 @@ class UfwRules(object):
         if self.module.check_mode or not reasons:
             return result
 
+        self.begin(enabled, p['confirm_timeout'] if live else 0, add, delete,
+                   then='reload' if input_policy != 'DROP' else None)
         if input_policy != 'DROP':
             self.set_incoming_deny(enabled, defaults)
         # Added before deleted: a rule whose ports merely moved to another rule never leaves a gap.
@@ -217,14 +300,79 @@ class UfwRules(object):
         if not enabled:
             self.ufw_command(['--force', 'enable'])
         if dropin_differs:
-            host_files.write(self.module, p['boot_dropin_path'], BOOT_DROPIN)
-            self.run([self.systemctl, 'daemon-reload'])
+            self.work.keep({'write': p['boot_dropin_path'], 'content': BOOT_DROPIN})
+            self.work.keep({'run': [self.systemctl, 'daemon-reload']})
         if not boot_enabled:
-            self.run([self.systemctl, 'enable', 'ufw'])
+            self.work.keep({'run': [self.systemctl, 'enable', 'ufw']})
+        # The nftables table stays live until the change is confirmed: until then a packet must pass
+        # both, so nothing opens that either closes.
         for other in replace:
-            backends.remove_nftables(self.module, p['nftables_table'], p['nftables_files'][0], p['nftables_files'][1])
-        host_files.write(self.module, p['record_path'], record_text)
-        result['recorded'] = True
+            self.work.keep({'remove_nftables': {'table': p['nftables_table'], 'unit_path': p['nftables_files'][0],
+                                                'ruleset_path': p['nftables_files'][1]}})
+        self.work.keep({'write': p['record_path'], 'content': record_text})
+        result.update(self.work.finish())
+        result['recorded'] = not result['pending'] or current_record is not None
+        return result
+
+    def record_text(self, current_record, enabled, input_policy):
+        """The policy, plus what removal needs to give ufw back as it was found: whether this
+        collection enabled it, and the incoming default it had then."""
+        try:
+            found = json.loads(current_record or '{}').get('ufw')
+        except ValueError:
+            found = None
+        record = dict(self.params['record'])
+        record['ufw'] = found if isinstance(found, dict) else {
+            'enabled_by_collection': not enabled, 'incoming_default_before': input_policy or 'DROP'}
+        return json.dumps(record, indent=2, sort_keys=True) + '\n'
+
+    def remove(self):
+        """The collection's marked rules, the boot drop-in and the record; ufw itself goes back to
+        disabled only when this collection enabled it."""
+        p = self.params
+        current_record = host_files.read(p['record_path'])
+        try:
+            found = json.loads(current_record or '{}').get('ufw') or {}
+        except ValueError:
+            found = {}
+        ours = [rule for rule in self.current_rules() if rule['ours']] if self.ufw else []
+        enabled = bool(self.ufw) and backends.ufw_active(self.module)
+        disable = enabled and bool(found.get('enabled_by_collection'))
+        defaults = host_files.read(DEFAULTS) or ''
+        before = found.get('incoming_default_before')
+        restore_default = bool(before) and bool(found.get('enabled_by_collection')) and \
+            _setting(defaults, 'DEFAULT_INPUT_POLICY') != before
+        delete_commands = [ufw_view.delete_command(rule) for rule in ours]
+        reasons = (['%d marked rule(s) to delete' % len(ours)] if ours else []) + \
+            (['ufw was enabled by bluemind.firewall'] if disable else []) + \
+            (['incoming default to set back to %s' % before] if restore_default else []) + \
+            ['%s exists' % path for path in (p['boot_dropin_path'], p['record_path']) if os.path.exists(path)]
+        result = {'changed': bool(reasons), 'reasons': reasons, 'recorded': False, 'pending': False, 'added': [],
+                  'deleted': [ufw_view.command_text(words) for words in delete_commands]}
+        if self.module.check_mode or not reasons:
+            return result
+        live = bool(ours) or disable
+        self.begin(enabled, p['confirm_timeout'] if live else 0, delete=[] if disable else ours,
+                   then='enable' if disable else None)
+        if disable:
+            # Its INPUT policy to ACCEPT first: ufw disable empties its chains before it resets the policy.
+            for words in self.open_input_commands():
+                self.run(words)
+            self.ufw_command(['--force', 'disable'])
+        for words in delete_commands:
+            self.ufw_command(words)
+        if restore_default:
+            self.work.keep({'write': DEFAULTS, 'content': re.sub(r'^DEFAULT_INPUT_POLICY=.*$',
+                                                                 'DEFAULT_INPUT_POLICY="%s"' % before, defaults,
+                                                                 flags=re.M)})
+        for path in (p['boot_dropin_path'], p['record_path']):
+            if os.path.exists(path):
+                self.work.keep({'remove': path})
+        if os.path.exists(p['boot_dropin_path']):
+            self.work.keep({'remove_directory': os.path.dirname(p['boot_dropin_path'])})
+            self.work.keep({'run': [self.systemctl, 'daemon-reload']})
+        self.work.keep({'remove_directory': os.path.dirname(p['record_path'])})
+        result.update(self.work.finish())
         return result
 
     def run_status(self, args):
@@ -245,8 +393,11 @@ class UfwRules(object):
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            rules=dict(type='list', elements='dict', required=True),
-            record=dict(type='dict', required=True),
+            state=dict(type='str', choices=['present', 'absent'], default='present'),
+            rules=dict(type='list', elements='dict'),
+            record=dict(type='dict'),
+            confirm_timeout=dict(type='int', default=0),
+            state_dir=dict(type='path', default=change.STATE_DIR),
             record_path=dict(type='path', default='/etc/bluemind-firewall/policy.json'),
             install_command=dict(type='list', elements='str'),
             backend_switch=dict(type='bool', default=False),
@@ -256,6 +407,7 @@ def main():
                                 default=['/etc/systemd/system/bluemind-firewall.service',
                                          '/etc/bluemind-firewall/bluemind_firewall.nft']),
         ),
+        required_if=[('state', 'present', ('rules', 'record'))],
         supports_check_mode=True,
     )
     module.exit_json(**UfwRules(module).apply())

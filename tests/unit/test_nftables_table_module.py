@@ -24,13 +24,21 @@ case "$1 $2" in
 esac
 if [ "$1" = "-f" ]; then
   grep -q REJECT_LOAD "$2" && { echo "Operation not supported" >&2; exit 1; }
-  cp "$2" "$FAKE/live"; exit 0
+  # The file replaces the table: its first two lines ("table", "delete table") clear it.
+  sed '1,2d' "$2" > "$FAKE/loaded"
+  if [ -s "$FAKE/loaded" ]; then mv "$FAKE/loaded" "$FAKE/live"; else rm -f "$FAKE/loaded" "$FAKE/live"; fi
+  exit 0
 fi
 exit 2
 '''
 FAKE_SYSTEMCTL = r'''#!/bin/sh
 echo "systemctl $*" >> "$FAKE/calls"
 case "$*" in *firewalld*) exit 3 ;; esac
+case "$*" in
+  *bluemind-firewall-rollback*)
+    case "$1" in is-active) [ -f "$FAKE/timer" ] && exit 0; exit 3 ;; stop) rm -f "$FAKE/timer" ;; esac
+    exit 0 ;;
+esac
 case "$1" in
   is-enabled) [ -f "$FAKE/enabled" ] && echo enabled && exit 0; echo disabled; exit 1 ;;
   is-active) [ -f "$FAKE/active" ] && exit 0; exit 3 ;;
@@ -39,7 +47,12 @@ case "$1" in
 esac
 exit 0
 '''
-RULESET = 'table inet bluemind_firewall\ndelete table inet bluemind_firewall\ntable inet bluemind_firewall { }\n'
+FAKE_SYSTEMD_RUN = r'''#!/bin/sh
+echo "systemd-run $*" >> "$FAKE/calls"
+touch "$FAKE/timer"
+'''
+TABLE = 'table inet bluemind_firewall { }\n'
+RULESET = 'table inet bluemind_firewall\ndelete table inet bluemind_firewall\n' + TABLE
 
 
 @pytest.fixture
@@ -47,28 +60,31 @@ def host(tmp_path):
     fake = tmp_path / 'fake'
     bin_dir = fake / 'bin'
     bin_dir.mkdir(parents=True)
-    for name, script in (('nft', FAKE_NFT), ('systemctl', FAKE_SYSTEMCTL)):
+    for name, script in (('nft', FAKE_NFT), ('systemctl', FAKE_SYSTEMCTL), ('systemd-run', FAKE_SYSTEMD_RUN)):
         (bin_dir / name).write_text(script)
         (bin_dir / name).chmod(0o755)
     etc = tmp_path / 'etc'
-    return {'fake': fake, 'bin': bin_dir, 'etc': etc,
+    return {'fake': fake, 'bin': bin_dir, 'etc': etc, 'run': tmp_path / 'run',
             'ruleset': etc / 'bluemind-firewall' / 'bluemind_firewall.nft',
             'record': etc / 'bluemind-firewall' / 'policy.json',
             'unit': etc / 'systemd' / 'bluemind-firewall.service'}
 
 
-def run(host, ruleset=RULESET, check=False, diff=False, record=None):
+def run(host, ruleset=RULESET, check=False, diff=False, record=None, module=MODULE, **extra):
     args = {'ruleset': ruleset, 'path': str(host['ruleset']), 'boot_unit': '[Unit]\n',
             'boot_unit_path': str(host['unit']), 'record': record or {'schema': 1},
-            'record_path': str(host['record']), '_ansible_check_mode': check, '_ansible_diff': diff,
-            '_ansible_tmpdir': str(host['fake'])}
+            'record_path': str(host['record']), 'state_dir': str(host['run'])}
+    if module != MODULE:
+        args = {'state_dir': str(host['run'])}
+    args.update(extra, _ansible_check_mode=check, _ansible_diff=diff, _ansible_tmpdir=str(host['fake']))
     args_file = host['fake'] / 'args.json'
     args_file.write_text(json.dumps({'ANSIBLE_MODULE_ARGS': args}))
     (host['fake'] / 'calls').write_text('')
     env = dict(os.environ, FAKE=str(host['fake']), PATH='%s:%s' % (host['bin'], os.environ['PATH']),
                PYTHONPATH=os.pathsep.join(sys.path))
-    done = subprocess.run([sys.executable, MODULE, str(args_file)], capture_output=True, text=True, env=env,
+    done = subprocess.run([sys.executable, module, str(args_file)], capture_output=True, text=True, env=env,
                           check=False)
+    assert done.stdout.strip(), done.stderr
     result = json.loads(done.stdout)
     result['calls'] = (host['fake'] / 'calls').read_text().splitlines()
     return result
@@ -85,7 +101,7 @@ def test_first_run_checks_then_loads_and_persists(host):
     assert checks and len(loads(result)) == 1
     assert checks[0] < result['calls'].index(loads(result)[0])
     assert host['ruleset'].read_text() == RULESET
-    assert (host['fake'] / 'live').read_text() == RULESET
+    assert (host['fake'] / 'live').read_text() == TABLE
     assert 'systemctl enable bluemind-firewall.service' in result['calls']
     assert 'systemctl start bluemind-firewall.service' in result['calls']
     record = json.loads(host['record'].read_text())
@@ -101,7 +117,7 @@ def test_second_run_changes_nothing(host):
 
 def test_a_live_table_edited_by_hand_is_loaded_again(host):
     run(host)
-    (host['fake'] / 'live').write_text('table inet bluemind_firewall { }\n# edited\n')
+    (host['fake'] / 'live').write_text(TABLE + '# edited\n')
     result = run(host)
     assert result['changed'] and result['reasons'] == ['live table differs from the one last loaded']
     assert len(loads(result)) == 1
@@ -112,7 +128,7 @@ def test_a_deleted_table_is_loaded_again(host):
     (host['fake'] / 'live').unlink()
     result = run(host)
     assert result['reasons'] == ['table inet bluemind_firewall is not loaded']
-    assert (host['fake'] / 'live').read_text() == RULESET
+    assert (host['fake'] / 'live').read_text() == TABLE
 
 
 def test_check_mode_reports_and_touches_nothing(host):
@@ -139,10 +155,10 @@ def test_a_ruleset_the_kernel_rejects_leaves_file_record_and_table(host):
     run(host)
     record = host['record'].read_text()
     result = run(host, ruleset=RULESET + '# REJECT_LOAD\n', record={'schema': 1, 'other': True})
-    assert result['failed'] and 'running table was kept' in result['msg']
+    assert result['failed'] and 'kernel rejected' in result['msg'] and 'previous rules were restored' in result['msg']
     assert host['ruleset'].read_text() == RULESET
     assert host['record'].read_text() == record
-    assert (host['fake'] / 'live').read_text() == RULESET
+    assert (host['fake'] / 'live').read_text() == TABLE
     assert [name for name in os.listdir(host['ruleset'].parent) if name.startswith('.')] == []
 
 
@@ -151,3 +167,109 @@ def test_a_changed_record_alone_is_rewritten_without_loading(host):
     result = run(host, record={'schema': 1, 'public': False})
     assert result['changed'] and result['reasons'] == ['record differs'] and loads(result) == []
     assert json.loads(host['record'].read_text())['public'] is False
+
+
+# Commit-confirm: the fake systemd-run only records that a timer was started; "the timer fires" is
+# running the rollback script the module wrote, as the timer would.
+CONFIRM = os.path.join(ROOT, 'plugins', 'modules', 'confirm.py')
+NEW = RULESET.replace('{ }', '{ chain input { } }')
+
+
+def confirm(host, **extra):
+    return run(host, module=CONFIRM, timeout=30, **extra)
+
+
+def fire_timer(host):
+    subprocess.run(['/bin/sh', str(host['run'] / 'rollback.sh'), 'the timer ran out'], check=True,
+                   env=dict(os.environ, FAKE=str(host['fake'])))
+
+
+def test_with_a_timeout_the_table_goes_live_and_the_rest_waits_for_confirmation(host):
+    run(host)
+    files = {path: host[path].read_text() for path in ('ruleset', 'record', 'unit')}
+    result = run(host, ruleset=NEW, record={'schema': 1, 'new': True}, confirm_timeout=30)
+    assert result['changed'] and result['pending'] and result['rollback_timeout'] == 30
+    timer = [call for call in result['calls'] if call.startswith('systemd-run ')]
+    assert len(timer) == 1 and '--on-active=30s' in timer[0] and '--timer-property=AccuracySec=1s' in timer[0]
+    # the timer is armed before the new table is loaded
+    assert result['calls'].index(timer[0]) < result['calls'].index(loads(result)[0])
+    assert (host['fake'] / 'live').read_text() == NEW.split('\n', 2)[2]
+    assert {path: host[path].read_text() for path in files} == files
+
+    confirmed = confirm(host)
+    assert confirmed['changed'] and confirmed['confirmed']
+    assert 'systemctl stop bluemind-firewall-rollback.timer' in confirmed['calls']
+    assert host['ruleset'].read_text() == NEW
+    assert json.loads(host['record'].read_text())['new'] is True
+    again = confirm(host)
+    assert not again['changed'] and not again['confirmed'] and not again.get('failed')
+    assert not run(host, ruleset=NEW, record={'schema': 1, 'new': True}, confirm_timeout=30)['changed']
+
+
+def test_an_unconfirmed_change_is_rolled_back_by_the_timer_and_reported(host):
+    run(host)
+    files = {path: host[path].read_text() for path in ('ruleset', 'record', 'unit')}
+    run(host, ruleset=NEW, confirm_timeout=30)
+    fire_timer(host)
+    assert (host['fake'] / 'live').read_text() == TABLE
+    assert {path: host[path].read_text() for path in files} == files
+    late = confirm(host)
+    assert late['failed'] and 'rolled back' in late['msg'] and 'the timer ran out' in late['msg']
+    assert host['ruleset'].read_text() == RULESET
+    # the next run applies the change again
+    assert run(host, ruleset=NEW, confirm_timeout=30)['pending']
+
+
+def test_a_first_change_rolled_back_removes_the_table_it_loaded(host):
+    result = run(host, confirm_timeout=30)
+    assert result['pending'] and not result['recorded']
+    fire_timer(host)
+    assert not (host['fake'] / 'live').exists()
+    assert not host['ruleset'].exists() and not host['record'].exists()
+
+
+def test_a_confirmation_after_the_hosts_deadline_rolls_back(host):
+    run(host)
+    run(host, ruleset=NEW, confirm_timeout=30)
+    pending = json.loads((host['run'] / 'pending.json').read_text())
+    pending['deadline'] -= 31
+    (host['run'] / 'pending.json').write_text(json.dumps(pending))
+    result = confirm(host)
+    assert result['failed'] and 'came' in result['msg'] and 'after the 30 s' in result['msg']
+    assert (host['fake'] / 'live').read_text() == TABLE and host['ruleset'].read_text() == RULESET
+
+
+def test_a_change_waiting_for_its_confirmation_blocks_another(host):
+    run(host, confirm_timeout=30)
+    result = run(host, ruleset=NEW, confirm_timeout=30)
+    assert result['failed'] and 'waits for its confirmation' in result['msg'] and loads(result) == []
+
+
+def test_a_change_interrupted_without_its_timer_is_rolled_back_before_the_next(host):
+    run(host)
+    run(host, ruleset=NEW, confirm_timeout=30)
+    (host['fake'] / 'timer').unlink()  # the timer is gone but the change was never confirmed
+    result = run(host, ruleset=NEW, confirm_timeout=30)
+    assert result['pending']
+    assert [call for call in result['calls'] if call.startswith('nft -f ')][0].endswith('previous.nft')
+
+
+def test_a_timeout_below_ten_seconds_is_refused_before_any_change(host):
+    result = run(host, confirm_timeout=5)
+    assert result['failed'] and 'at least 10' in result['msg'] and result['calls'] == []
+
+
+def test_absent_removes_table_unit_file_record_and_their_directory_only(host):
+    run(host)
+    other = host['ruleset'].parent / 'kept-by-the-admin'
+    result = run(host, state='absent', confirm_timeout=30)
+    assert result['changed'] and result['pending']
+    assert not (host['fake'] / 'live').exists() and host['ruleset'].exists()
+    assert 'systemctl disable bluemind-firewall.service' in confirm(host)['calls']
+    assert not host['ruleset'].exists() and not host['record'].exists() and not host['unit'].exists()
+    assert not host['ruleset'].parent.exists()
+    run(host)
+    other.write_text('x')
+    run(host, state='absent')
+    assert other.exists() and not host['ruleset'].exists()
+    assert not run(host, state='absent')['changed']

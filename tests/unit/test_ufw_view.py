@@ -111,3 +111,19 @@ def test_commands_and_listing():
     assert ufw_view.command_text(ufw_view.add_command(rule)).endswith("comment 'bluemind-firewall cluster'")
     assert ufw_view.listing([recorded('25', '0.0.0.0/0'), recorded('25', '::/0', 'ipv6')]) == [
         "ufw allow proto tcp to any port 25 comment 'bluemind-firewall everyone'"]
+
+
+def test_rollback_commands_take_back_an_add_per_family_and_re_add_a_deleted_rule():
+    from ansible_collections.bluemind.firewall.plugins.module_utils.ufw_view import (
+        numbers, readd_command, undo_add_commands)
+    added = {'proto': 'tcp', 'ports': '443,25', 'source': 'any', 'comment': 'bluemind-firewall everyone'}
+    assert undo_add_commands(added) == [
+        ['delete', 'allow', 'proto', 'tcp', 'from', '0.0.0.0/0', 'to', '0.0.0.0/0', 'port', '25,443'],
+        ['delete', 'allow', 'proto', 'tcp', 'from', '::/0', 'to', '::/0', 'port', '25,443']]
+    deleted = {'family': 'ipv4', 'action': 'allow', 'proto': 'tcp', 'ports': '22', 'destination': '0.0.0.0/0',
+               'source_ports': 'any', 'source': '10.0.0.0/8', 'direction': 'in', 'comment': 'bluemind-firewall admin'}
+    assert readd_command(deleted) == ['allow', 'proto', 'tcp', 'from', '10.0.0.0/8', 'to', '0.0.0.0/0', 'port', '22',
+                                      'comment', 'bluemind-firewall admin']
+    assert readd_command(deleted, 3)[:3] == ['insert', '3', 'allow']
+    v4, v6 = dict(deleted), dict(deleted, family='ipv6')
+    assert numbers([v4, v4, v6, v4, v6]) == [1, 2, 4, 3, 5]

@@ -1,0 +1,144 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, bluemind.firewall contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: confirm
+short_description: Confirm a firewall change over a new connection, or let the host roll it back
+version_added: 0.3.0
+description:
+  - The second half of a commit-confirmed change made by M(bluemind.firewall.nftables_table) or
+    M(bluemind.firewall.ufw_rules) with O(bluemind.firewall.nftables_table#module:confirm_timeout) set.
+    Those modules put the new rules live and start a timer on the host that restores the previous rules
+    unless the change is confirmed in time.
+  - On the controller, the action closes Ansible's connection to the host (with SSH, the ControlPersist
+    master too) and opens a new one, so that the new rules must let a new connection in, not only the
+    one that was already established. It retries until O(timeout) seconds have passed since the change.
+  - On the host, it stops the timer and makes the change permanent (boot files, the record, removing a
+    replaced backend), under the lock the rollback takes, so that a confirmation and the timer cannot
+    both win.
+  - When no new connection was made in time, the host restores the previous rules by itself; the action
+    then waits for the host to come back and fails with a message saying that the change was rolled
+    back and why.
+author:
+  - bluemind.firewall contributors !UNKNOWN
+options:
+  timeout:
+    description:
+      - Seconds after the change (as the apply module reported it) during which a confirmation is tried;
+        the host's timer has the same length. Use the value given to the apply module.
+    type: int
+    required: true
+  grace:
+    description:
+      - Seconds to keep trying to reach the host after O(timeout), to find out whether it rolled back.
+    type: int
+    default: 30
+  action:
+    description:
+      - V(confirm) commits a pending change. V(roll_back) restores the rules in force before it at once;
+        the action uses it when the host answers only after O(timeout).
+    type: str
+    choices: [confirm, roll_back]
+    default: confirm
+  reason:
+    description: With O(action=roll_back), why; kept on the host and reported.
+    type: str
+    default: rolled back on request
+  state_dir:
+    description:
+      - Where a change keeps its rollback script, saved rules and pending steps until confirmed. Under
+        C(/run), so that a reboot forgets them together with the timer.
+    type: path
+    default: /run/bluemind-firewall
+attributes:
+  check_mode:
+    support: none
+    description: There is never a pending change in check mode; the role skips this step then.
+  diff_mode:
+    support: none
+    description: The change was shown by the module that applied it.
+  platform:
+    platforms: posix
+    support: full
+    description: Linux with systemd.
+notes:
+  - The state of a pending change lives in C(/run/bluemind-firewall), which a reboot empties along with
+    the timer; the boot files then still hold the previous rules (with ufw, its own files already hold
+    the new ones).
+'''
+
+EXAMPLES = r'''
+- name: Apply the table with a rollback armed for 60 seconds
+  bluemind.firewall.nftables_table:
+    ruleset: "{{ plan.nftables.ruleset }}"
+    path: /etc/bluemind-firewall/bluemind_firewall.nft
+    boot_unit: "{{ plan.nftables.boot_unit }}"
+    record: "{{ plan.policy_json }}"
+    confirm_timeout: 60
+  register: applied
+
+- name: Confirm it over a new connection
+  bluemind.firewall.confirm:
+    timeout: 60
+  when: applied.pending
+'''
+
+RETURN = r'''
+confirmed:
+  description: Whether a pending change was committed.
+  returned: always
+  type: bool
+  sample: true
+armed_at:
+  description: When the confirmed change went live (seconds since the epoch, host clock).
+  returned: when a change was confirmed
+  type: float
+attempts:
+  description: How many connections the controller tried before one worked.
+  returned: always
+  type: int
+  sample: 1
+rolled_back:
+  description: When and why the host restored the previous rules (keys C(at), C(reason), C(status)).
+  returned: when the change was rolled back
+  type: dict
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.bluemind.firewall.plugins.module_utils import change
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            timeout=dict(type='int', required=True),
+            grace=dict(type='int', default=30),
+            action=dict(type='str', choices=['confirm', 'roll_back'], default='confirm'),
+            reason=dict(type='str', default='rolled back on request'),
+            state_dir=dict(type='path', default=change.STATE_DIR),
+        ),
+        supports_check_mode=False,
+    )
+    confirmation = change.Confirmation(module, module.params['state_dir'])
+    if module.params['action'] == 'roll_back':
+        confirmation.roll_back(module.params['reason'])
+    else:
+        pending = confirmation.confirm()
+        if pending is not None:
+            module.exit_json(changed=True, confirmed=True, armed_at=pending.get('armed_at'))
+    rolled_back = change.rolled_back(module.params['state_dir'])
+    if rolled_back is not None:
+        module.fail_json(msg='The firewall change was rolled back at %s: %s.' % (rolled_back['at'], rolled_back['reason']),
+                         confirmed=False, rolled_back=rolled_back)
+    module.exit_json(changed=False, confirmed=False, msg='no firewall change waits for confirmation')
+
+
+if __name__ == '__main__':
+    main()
