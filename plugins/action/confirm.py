@@ -11,6 +11,7 @@ import time
 
 from ansible.errors import AnsibleActionFail, AnsibleConnectionFailure
 from ansible.plugins.action import ActionBase
+from ansible.plugins.connection import ConnectionBase
 from ansible.utils.display import Display
 
 display = Display()
@@ -26,10 +27,8 @@ class ActionModule(ActionBase):
         """The module's result over a brand-new connection, or the connection error."""
         # A connection still open from before the change passes as "established" whatever the new
         # rules say; only a new one shows that the controller can still get in.
-        try:
+        if type(self._connection).reset is not ConnectionBase.reset:
             self._connection.reset()
-        except AttributeError:
-            pass
         try:
             return self._execute_module(module_name=MODULE, module_args=args, task_vars=task_vars), None
         except AnsibleConnectionFailure as exc:

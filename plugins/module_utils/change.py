@@ -41,6 +41,7 @@ flock 9
 [ -e {armed} ] || exit 0
 rm -f {armed} {pending}
 status=0
+fallback=
 {commands}
 printf '%s\\n%s\\n%s\\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "${{1:-no reason given}}" "$status" > {marker}
 exit $status
@@ -124,17 +125,19 @@ class Change(object):
             handle.write(text)
         return target
 
-    def on_rollback(self, words, may_fail=False):
-        """A restore command; may_fail when it undoes a step that may not have run before a failure."""
-        self.restore.append((list(words), may_fail))
+    def on_rollback(self, words, mode='must'):
+        """A restore command. mode: 'must' (its failure fails the rollback); 'undo' (a quick way back
+        whose failure only calls for the 'fallback' commands); 'fallback' (run only if an 'undo' failed)."""
+        self.restore.append((list(words), mode))
 
     def arm(self, timeout):
         """Write the rollback script and mark the change as in progress; with a timeout, start the
         timer that runs the script unless the change is confirmed within that many seconds."""
         self.timeout = timeout
         self.armed_at = time.time()
-        lines = ['%s || %s' % (_quote(words), ':' if may_fail else 'status=1') for words, may_fail in self.restore]
-        commands = '\n'.join(lines)
+        line = {'must': '%s || status=1', 'undo': '%s || fallback=1',
+                'fallback': 'if [ -n "$fallback" ]; then %s || status=1; fi'}
+        commands = '\n'.join(line[mode] % _quote(words) for words, mode in self.restore)
         script = _SCRIPT.format(armed_at=_time_text(self.armed_at), lock=shlex.quote(self.path('lock')),
                                 armed=shlex.quote(self.path('armed')), pending=shlex.quote(self.path('pending.json')),
                                 marker=shlex.quote(self.path('rolled-back')), commands=commands or ':')

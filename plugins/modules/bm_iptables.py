@@ -103,8 +103,14 @@ def main():
     systemctl = module.get_bin_path('systemctl', required=True)
     dummy, out, dummy = module.run_command([systemctl, 'is-enabled', service])
     unit_state = out.strip() or 'not-found'
-    rc, out, dummy = module.run_command([systemctl, 'show', '-p', 'LoadState', '--value', service])
-    exists = out.strip() not in ('', 'not-found')
+    rc, out, dummy = module.run_command([systemctl, 'show', '-p', 'LoadState', '-p', 'FragmentPath', service])
+    shown = dict(line.split('=', 1) for line in out.splitlines() if '=' in line)
+    exists = shown.get('LoadState', '') not in ('', 'not-found')
+    masked = shown.get('LoadState') == 'masked'
+    if exists and not masked and shown.get('FragmentPath', '').startswith('/etc/systemd/system/'):
+        # systemctl mask writes a link to /dev/null there, and will not replace a real file.
+        module.fail_json(msg='%s is defined in %s, where systemctl mask cannot replace it; nothing was changed. '
+                             'Move it or mask it by hand, then run again.' % (service, shown['FragmentPath']))
     active = module.run_command([systemctl, 'is-active', '--quiet', service])[0] == 0
     commands = []
     if exists and (unit_state != 'masked' or active):

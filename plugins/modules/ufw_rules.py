@@ -203,7 +203,8 @@ class UfwRules(object):
     def begin(self, enabled, timeout, add=(), delete=(), then=None):
         """Save ufw's files and arm the rollback. On an enabled ufw, the rollback first takes back each
         rule change live, as ufw itself applies a rule change, then puts the files back: a "ufw reload"
-        empties its chains for a moment and dropped new connections to open ports when measured. It
+        empties its chains for a moment and dropped new connections to open ports when measured, so it
+        reloads only when a rule could not be taken back that way. It
         reloads (then='reload') only when the incoming default was changed, and enables ufw again
         (then='enable') when the change disabled it. On a ufw that was off, it disables it again."""
         self.work = change.Change(self.module, self.params['state_dir'])
@@ -211,19 +212,22 @@ class UfwRules(object):
         if self.ufw and enabled:
             for rule in add:
                 for words in ufw_view.undo_add_commands(rule):
-                    self.work.on_rollback([self.ufw] + words, may_fail=True)
+                    self.work.on_rollback([self.ufw] + words, mode='undo')
             # Back where each was: in ascending order, every rule before it is already back.
             current = self.current_rules()
             numbered = sorted((number, index) for index, (number, rule) in
                               enumerate(zip(ufw_view.numbers(current), current)) if rule in delete)
             for number, index in numbered:
-                self.work.on_rollback([self.ufw] + ufw_view.readd_command(current[index], number), may_fail=True)
+                self.work.on_rollback([self.ufw] + ufw_view.readd_command(current[index], number), mode='undo')
         for path in UFW_FILES:
             self.work.save_file(path)
         if not self.ufw:
             pass
         elif enabled and then == 'reload':
             self.work.on_rollback([self.ufw, 'reload'])
+        elif enabled:
+            # When a rule could not be taken back live, ufw loads the files put back.
+            self.work.on_rollback([self.ufw, 'reload'], mode='fallback')
         elif enabled and then == 'enable':
             self.work.on_rollback([self.ufw, '--force', 'enable'])
         elif not enabled:
