@@ -25,6 +25,7 @@ INVENTORY
 ansible-playbook -i "$inventory" bluemind.firewall.site >/dev/null
 
 on() { podman exec rec1 sh -c "$1"; }
+podman cp "$root/molecule/shared/files/foreign_rules.sh" rec1:/usr/local/bin/foreign_rules
 reset() { on 'nft flush ruleset && nft -f /etc/bluemind-firewall/bluemind_firewall.nft'; }
 record() {
   local name=$1
@@ -56,57 +57,14 @@ record flushed
 
 # The commands Docker runs for its bridge and one published port (8080 -> 172.17.0.2:80).
 reset
-on '
-iptables -N DOCKER
-iptables -N DOCKER-ISOLATION-STAGE-1
-iptables -N DOCKER-ISOLATION-STAGE-2
-iptables -N DOCKER-USER
-iptables -t nat -N DOCKER
-iptables -t nat -A PREROUTING -m addrtype --dst-type LOCAL -j DOCKER
-iptables -t nat -A OUTPUT ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j DOCKER
-iptables -t nat -A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE
-iptables -t nat -A POSTROUTING -s 172.17.0.2/32 -d 172.17.0.2/32 -p tcp -m tcp --dport 80 -j MASQUERADE
-iptables -t nat -A DOCKER -i docker0 -j RETURN
-iptables -t nat -A DOCKER ! -i docker0 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 172.17.0.2:80
-iptables -A FORWARD -j DOCKER-USER
-iptables -A FORWARD -j DOCKER-ISOLATION-STAGE-1
-iptables -A FORWARD -o docker0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
-iptables -A FORWARD -o docker0 -j DOCKER
-iptables -A FORWARD -i docker0 ! -o docker0 -j ACCEPT
-iptables -A FORWARD -i docker0 -o docker0 -j ACCEPT
-iptables -A DOCKER -d 172.17.0.2/32 ! -i docker0 -o docker0 -p tcp -m tcp --dport 80 -j ACCEPT
-iptables -A DOCKER-ISOLATION-STAGE-1 -i docker0 ! -o docker0 -j DOCKER-ISOLATION-STAGE-2
-iptables -A DOCKER-ISOLATION-STAGE-1 -j RETURN
-iptables -A DOCKER-ISOLATION-STAGE-2 -o docker0 -j DROP
-iptables -A DOCKER-ISOLATION-STAGE-2 -j RETURN
-iptables -A DOCKER-USER -j RETURN
-'
+on 'foreign_rules docker'
 record docker_like
 
-# bm-iptables' shape: INPUT jumps to bmhosts, which accepts loopback and each BlueMind host by IPv4
-# address and sends every NEW packet to bmports, which drops its port list; ip6tables without the
-# per-host accepts.
+# bm-iptables' shape (see foreign_rules.sh): INPUT jumps to bmhosts, which accepts loopback and each
+# BlueMind host by IPv4 address and sends every NEW packet to bmports, which drops its port list.
 reset
 peers=$(podman exec rec1 python3 -c "import json; print(' '.join(a for v in json.load(open('/etc/bluemind-firewall/policy.json'))['peers'].values() for a in v if ':' not in a))")
-# multiport takes 15 ports at most
-ports_a=24,1110,1143,2000,2400,2500,2501,2502,5001,5280,5290,5432
-ports_b=8021,8022,8079,8080,8082,8084,8086,8087,8090,8091,9200,9300,5701:5715
-on "
-for tool in iptables ip6tables; do
-  \$tool -N bmhosts
-  \$tool -N bmports
-  \$tool -I INPUT 1 -j bmhosts
-  \$tool -A bmhosts -i lo -j ACCEPT
-done
-for peer in $peers; do iptables -A bmhosts -s \$peer/32 -j ACCEPT; done
-for tool in iptables ip6tables; do
-  \$tool -A bmhosts -m state --state NEW -j bmports
-  for ports in $ports_a $ports_b; do
-    \$tool -A bmports -p tcp -m multiport --dports \$ports -j DROP
-    \$tool -A bmports -p udp -m multiport --dports \$ports -j DROP
-  done
-done
-"
+on "foreign_rules bm-iptables $peers"
 record bm_iptables_like
 
 # ufw enabled beside the collection's table, with two allows.
