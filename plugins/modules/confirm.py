@@ -51,12 +51,8 @@ options:
     description: With O(action=roll_back), why; kept on the host and reported.
     type: str
     default: rolled back on request
-  state_dir:
-    description:
-      - Where a change keeps its rollback script, saved rules and pending steps until confirmed. Under
-        C(/run), so that a reboot forgets them together with the timer.
-    type: path
-    default: /run/bluemind-firewall
+extends_documentation_fragment:
+  - bluemind.firewall.change
 attributes:
   check_mode:
     support: none

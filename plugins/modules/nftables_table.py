@@ -92,12 +92,8 @@ options:
       - At least 10 when set.
     type: int
     default: 0
-  state_dir:
-    description:
-      - Where a change keeps its rollback script, saved rules and pending steps until confirmed. Under
-        C(/run), so that a reboot forgets them together with the timer.
-    type: path
-    default: /run/bluemind-firewall
+extends_documentation_fragment:
+  - bluemind.firewall.change
 attributes:
   check_mode:
     support: full

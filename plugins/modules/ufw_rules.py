@@ -91,12 +91,8 @@ options:
     type: list
     elements: path
     default: [/etc/systemd/system/bluemind-firewall.service, /etc/bluemind-firewall/bluemind_firewall.nft]
-  state_dir:
-    description:
-      - Where a change keeps its rollback script, saved rules and pending steps until confirmed. Under
-        C(/run), so that a reboot forgets them together with the timer.
-    type: path
-    default: /run/bluemind-firewall
+extends_documentation_fragment:
+  - bluemind.firewall.change
 attributes:
   check_mode:
     support: full
