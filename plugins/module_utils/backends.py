@@ -72,17 +72,25 @@ def others_to_replace(module, backend, switch, table):
 UFW_BOOT_DROPIN = '/etc/systemd/system/ufw.service.d/bluemind-firewall.conf'
 
 
-def remove_ufw(module):
-    """ufw disable: its chains are emptied and ENABLED=no keeps it from loading at boot.
+def ufw_disable_commands(module):
+    """The commands that disable ufw without a gap: INPUT policy to ACCEPT, then ufw disable.
 
     ufw disable empties its chains before it resets the INPUT policy, which drops every new
-    connection, open ports included, for about half a second (measured here). The nftables table is
-    live at this point and drops what the policy closes, so the policy is set to ACCEPT first."""
-    for tool in ('iptables', 'ip6tables'):
-        path = module.get_bin_path(tool)
-        if path:
-            _run(module, [path, '-P', 'INPUT', 'ACCEPT'])
-    rc, out, err = _run(module, [module.get_bin_path('ufw', required=True), '--force', 'disable'])
+    connection, open ports included, for about half a second (measured here). Whatever must stay
+    closed is closed by other rules at that point (the collection's table, or nothing when ufw goes
+    back to the state it was found in), so the policy is set to ACCEPT first."""
+    commands = [[path, '-P', 'INPUT', 'ACCEPT'] for path in (module.get_bin_path(tool) for tool in ('iptables', 'ip6tables'))
+                if path]
+    return commands + [[module.get_bin_path('ufw', required=True), '--force', 'disable']]
+
+
+def remove_ufw(module):
+    """ufw disabled (its chains emptied, and ENABLED=no keeps it from loading at boot), and the
+    collection's boot drop-in removed."""
+    commands = ufw_disable_commands(module)
+    for words in commands[:-1]:
+        _run(module, words)
+    rc, out, err = _run(module, commands[-1])
     if rc != 0:
         module.fail_json(msg='ufw disable failed: %s' % (err or out).strip())
     if os.path.exists(UFW_BOOT_DROPIN):

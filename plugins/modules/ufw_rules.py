@@ -197,12 +197,13 @@ class UfwRules(object):
         return [rule for family, path in USER_RULES for rule in ufw_view.parse_user_rules(host_files.read(path), family)]
 
     def begin(self, enabled, timeout, add=(), delete=(), then=None):
-        """Save ufw's files and arm the rollback. On an enabled ufw, the rollback first takes back each
-        rule change live, as ufw itself applies a rule change, then puts the files back: a "ufw reload"
-        empties its chains for a moment and dropped new connections to open ports when measured, so it
-        reloads only when a rule could not be taken back that way. It
-        reloads (then='reload') only when the incoming default was changed, and enables ufw again
-        (then='enable') when the change disabled it. On a ufw that was off, it disables it again."""
+        """Save ufw's files and arm the rollback.
+
+        On an enabled ufw, the rollback first takes each rule change back live, the way ufw applies
+        a rule change, then puts the files back: a "ufw reload" empties its chains for a moment and
+        dropped new connections to open ports when measured, so it reloads only when a rule could
+        not be taken back that way, or when the incoming default changed (then='reload'). It enables
+        ufw again when the change disabled it (then='enable'). A ufw that was off is disabled again."""
         self.work = change.Change(self.module, self.params['state_dir'])
         self.work.begin()
         if self.ufw and enabled:
@@ -221,19 +222,14 @@ class UfwRules(object):
             pass
         elif enabled and then == 'reload':
             self.work.on_rollback([self.ufw, 'reload'])
-        elif enabled:
-            # When a rule could not be taken back live, ufw loads the files put back.
-            self.work.on_rollback([self.ufw, 'reload'], mode='fallback')
         elif enabled and then == 'enable':
             self.work.on_rollback([self.ufw, '--force', 'enable'])
-        elif not enabled:
-            for words in self.open_input_commands():
+        elif enabled:
+            self.work.on_rollback([self.ufw, 'reload'], mode='fallback')
+        else:
+            for words in backends.ufw_disable_commands(self.module):
                 self.work.on_rollback(words)
-            self.work.on_rollback([self.ufw, '--force', 'disable'])
         self.work.arm(timeout)
-
-    def open_input_commands(self):
-        return [[self.module.get_bin_path(tool) or tool, '-P', 'INPUT', 'ACCEPT'] for tool in ('iptables', 'ip6tables')]
 
     def apply(self):
         change.check_timeout(self.module, self.params['confirm_timeout'])
@@ -355,10 +351,8 @@ class UfwRules(object):
         self.begin(enabled, p['confirm_timeout'] if live else 0, delete=[] if disable else ours,
                    then='enable' if disable else None)
         if disable:
-            # Its INPUT policy to ACCEPT first: ufw disable empties its chains before it resets the policy.
-            for words in self.open_input_commands():
+            for words in backends.ufw_disable_commands(self.module):
                 self.run(words)
-            self.ufw_command(['--force', 'disable'])
         for words in delete_commands:
             self.ufw_command(words)
         if restore_default:
