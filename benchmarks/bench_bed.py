@@ -1,5 +1,6 @@
 """The benchmarks' two Debian 12 containers and how their commands are run and timed."""
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -43,3 +44,24 @@ def converge_twice(arguments, name):
     if 'changed=0' not in output.split('PLAY RECAP')[-1]:
         sys.exit('%s: the re-run changed something:\n%s' % (name, output))
     return first, again
+
+
+def measure(approaches, reset_script, rounds, describe=None):
+    """Medians {(approach, 'first run' | 're-run'): seconds}. Each round resets the hosts before each
+    approach and converges twice; one line per round and approach is printed as it ends, followed
+    by describe(approach) when given. Brings the bed up, and down again whatever happens."""
+    width = max(len(name) for name in approaches)
+    timings = {(name, kind): [] for name in approaches for kind in ('first run', 're-run')}
+    up()
+    try:
+        for number in range(1, rounds + 1):
+            for name, arguments in approaches.items():
+                reset(reset_script)
+                first, again = converge_twice(arguments, name)
+                timings[(name, 'first run')].append(first)
+                timings[(name, 're-run')].append(again)
+                print('round %d  %-*s  first run %6.2f s   re-run %6.2f s%s'
+                      % (number, width, name, first, again, describe(name) if describe else ''), flush=True)
+    finally:
+        down()
+    return {key: statistics.median(values) for key, values in timings.items()}

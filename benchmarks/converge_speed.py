@@ -5,7 +5,6 @@ then a re-run with nothing to change. Prints every timing and the median ratios 
 usage: python3 benchmarks/converge_speed.py [ROUNDS]
 """
 import os
-import statistics
 import sys
 
 import bench_bed
@@ -23,22 +22,10 @@ APPROACHES = {
 
 def main():
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 3
-    bench_bed.up()
-    timings = {(name, kind): [] for name in APPROACHES for kind in ('first run', 're-run')}
-    try:
-        for number in range(1, rounds + 1):
-            for name, arguments in APPROACHES.items():
-                bench_bed.reset(RESET)
-                first, again = bench_bed.converge_twice(arguments, name)
-                timings[(name, 'first run')].append(first)
-                timings[(name, 're-run')].append(again)
-                print('round %d  %-13s first run %5.2f s   re-run %5.2f s' % (number, name, first, again), flush=True)
-    finally:
-        bench_bed.down()
+    medians = bench_bed.measure(APPROACHES, RESET, rounds)
     print('\nmedians over %d rounds, two containers:' % rounds)
     for kind in ('first run', 're-run'):
-        bare = statistics.median(timings[('bare minimum', kind)])
-        role = statistics.median(timings[('role', kind)])
+        bare, role = medians[('bare minimum', kind)], medians[('role', kind)]
         print('  %-9s  bare minimum %5.2f s   role %5.2f s   ratio %.2fx' % (kind, bare, role, role / bare))
 
 

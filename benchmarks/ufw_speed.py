@@ -6,7 +6,6 @@ with nothing to change (re-run). Prints every timing, the rule count of each app
 usage: python3 benchmarks/ufw_speed.py [ROUNDS]
 """
 import os
-import statistics
 import sys
 
 import bench_bed
@@ -30,23 +29,9 @@ def ufw_rules(node):
 
 def main():
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 2
-    bench_bed.up()
-    timings = {(name, kind): [] for name in APPROACHES for kind in ('first run', 're-run')}
-    rules = {}
-    try:
-        for number in range(1, rounds + 1):
-            for name, arguments in APPROACHES.items():
-                bench_bed.reset(RESET)
-                first, again = bench_bed.converge_twice(arguments, name)
-                timings[(name, 'first run')].append(first)
-                timings[(name, 're-run')].append(again)
-                rules[name] = ufw_rules(bench_bed.NAMES[0])
-                print('round %d  %-16s first run %6.2f s   re-run %6.2f s   ufw rules on %s: %d'
-                      % (number, name, first, again, bench_bed.NAMES[0], rules[name]), flush=True)
-    finally:
-        bench_bed.down()
+    medians = bench_bed.measure(APPROACHES, RESET, rounds,
+                                lambda name: '   ufw rules on %s: %d' % (bench_bed.NAMES[0], ufw_rules(bench_bed.NAMES[0])))
     print('\nmedians over %d rounds, two containers:' % rounds)
-    medians = {key: statistics.median(values) for key, values in timings.items()}
     for kind in ('first run', 're-run'):
         backend = medians[('ufw backend', kind)]
         print('  %-9s  ufw backend %6.2f s   per rule %6.2f s (%.1fx faster)   nftables backend %6.2f s (ufw %.2fx)'
