@@ -1,11 +1,12 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, bluemind.firewall contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Reads `iptables-save` / `ip6tables-save` into the ruleset model.
+"""Reads `iptables-save` / `ip6tables-save` (and their -legacy twins) into the ruleset model.
 
 ufw, Docker, fail2ban and bm-iptables write iptables rules. With the nf_tables backend of iptables
 they show in `nft -j` as opaque `xt` expressions; iptables-save prints them readably, so their
-tables are read from here and skipped in the nft output. An unknown match module answers None.
+tables are read from here and skipped in the nft output. Legacy iptables tables live beside nft's
+and are read from iptables-legacy-save. A match module this reader does not know is a MAYBE atom.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -14,12 +15,16 @@ __metaclass__ = type
 
 import shlex
 
+from ansible_collections.bluemind.firewall.plugins.module_utils import packet_space as space
+from ansible_collections.bluemind.firewall.plugins.module_utils.packet_space import (
+    CODE, CT, DADDR, DPORT, PROTO, SADDR, SPORT, TTL, TYPE,
+)
 from ansible_collections.bluemind.firewall.plugins.module_utils.ruleset import (
-    ACCEPT, DROP, GOTO, JUMP, REDIRECT, REJECT, RETURN, UNKNOWN,
-    Chain, Rule, Table, Values, interface_matches, negate, reads_source,
+    ACCEPT, DADDR_LOCAL, DROP, GOTO, IIF, JUMP, MAYBE, NEVER, OIF, REDIRECT, REJECT, RETURN, UNKNOWN,
+    Chain, Names, Rule, Table, Values,
 )
 
-# Hook and priority of the built-in chains an inbound packet meets (iptables' fixed priorities).
+# Hook, priority and type of the built-in chains a packet to this host meets (iptables' fixed priorities).
 BUILTIN_CHAINS = {
     ('raw', 'PREROUTING'): ('prerouting', -300, 'filter'),
     ('mangle', 'PREROUTING'): ('prerouting', -150, 'filter'),
@@ -28,117 +33,179 @@ BUILTIN_CHAINS = {
     ('filter', 'INPUT'): ('input', 0, 'filter'),
     ('security', 'INPUT'): ('input', 50, 'filter'),
     ('nat', 'INPUT'): ('input', 100, 'nat'),
+    ('mangle', 'FORWARD'): ('forward', -150, 'filter'),
+    ('filter', 'FORWARD'): ('forward', 0, 'filter'),
+    ('security', 'FORWARD'): ('forward', 50, 'filter'),
 }
-_TARGETS = {'ACCEPT': ACCEPT, 'DROP': DROP, 'REJECT': REJECT, 'RETURN': RETURN, 'DNAT': REDIRECT,
-            'REDIRECT': REDIRECT, 'QUEUE': UNKNOWN, 'NFQUEUE': UNKNOWN, 'TPROXY': UNKNOWN}
+_TARGETS = {'ACCEPT': ACCEPT, 'DROP': DROP, 'REJECT': REJECT, 'RETURN': RETURN, 'QUEUE': UNKNOWN,
+            'NFQUEUE': UNKNOWN, 'TPROXY': UNKNOWN}
 # Targets that do not end a packet's path: it goes on to the next rule.
 _NON_TERMINAL = ('LOG', 'NFLOG', 'ULOG', 'MARK', 'CONNMARK', 'CT', 'NOTRACK', 'TCPMSS', 'CLASSIFY',
                  'TRACE', 'AUDIT', 'SECMARK', 'CONNSECMARK', 'DSCP', 'TOS', 'TTL', 'HL', 'SET',
-                 'CHECKSUM', 'IDLETIMER', 'LED', 'RATEEST')
-_PROTOCOL_NUMBERS = {'6': 'tcp', '17': 'udp'}
-_TCP_FLAGS = ('SYN', 'ACK', 'FIN', 'RST', 'URG', 'PSH')
-# A new inbound connection to this host: a unicast packet to a local address, with only SYN set.
-_PACKET_ADDRESS_TYPES = {'dst': ('LOCAL', 'UNICAST'), 'src': ('UNICAST',)}
-
-
-def _undecidable(packet):
-    return None
-
-
-def _never(packet):
-    return False
-
-
-def _interface_condition(pattern):
-    return lambda packet: interface_matches(pattern, packet.iif)
-
-
-def _negated(condition):
-    return lambda packet: negate(condition(packet))
+                 'CHECKSUM', 'IDLETIMER', 'LED', 'RATEEST', 'MASQUERADE', 'SNAT')
+_CT_NAMES = dict((name.upper(), index) for index, name in enumerate(space.CT_STATES))
+_FLAGS = ('SYN', 'ACK', 'FIN', 'RST', 'URG', 'PSH')
+_ICMP_NAMES = {4: space.ICMP_TYPES, 6: space.ICMPV6_TYPES}
+_ICMP_ALIASES = {'echo-request': 'echo-request', 'ping': 'echo-request', 'neighbour-solicitation':
+                 'nd-neighbor-solicit', 'neighbour-advertisement': 'nd-neighbor-advert',
+                 'router-solicitation': 'nd-router-solicit', 'router-advertisement': 'nd-router-advert'}
 
 
 def _ports(text):
+    ranges = []
+    for item in text.split(','):
+        first, colon, last = item.partition(':')
+        if not (first or '0').isdigit() or not (last or '0').isdigit():
+            return None
+        ranges.append((int(first or 0), int(last or 65535) if colon else int(first)))
+    return space.interval_set(ranges)
+
+
+def _protocol(text):
+    if text.isdigit():
+        return space.single(int(text))
+    number = space.PROTOCOL_NUMBERS.get(text.lower())
+    return None if number is None else space.single(number)
+
+
+def _addresses(text, version):
     values = Values()
     for item in text.split(','):
-        first, dummy, last = item.partition(':')
-        values.add_range(int(first or 0), int(last or first) if dummy else int(first))
-    return values
+        values.add_network(item)
+    if values.opaque or values.names:
+        return None
+    return values.intervals('ipv%d' % version)
 
 
 def _flag_set(text):
-    return set(_TCP_FLAGS) if text == 'ALL' else set() if text == 'NONE' else set(text.split(','))
+    return set(_FLAGS) if text == 'ALL' else set() if text == 'NONE' else set(text.split(','))
 
 
-def _module_condition(module, option, arguments, protocol):
-    """A condition packet -> True/False/None for one option of a match module."""
+def _icmp_type(text, version):
+    kind = text.split('/')[0]
+    if kind.isdigit():
+        return space.single(int(kind))
+    names = _ICMP_NAMES[version]
+    number = names.get(_ICMP_ALIASES.get(kind, kind), names.get(kind))
+    if number is None or '/' in text:
+        return None
+    return space.single(number)
+
+
+def _constant(answer):
+    return [] if answer else [NEVER]
+
+
+def _module_atoms(module, option, arguments, version, ipsets):
+    """Atoms of one option of a match module; None when it cannot be read."""
     value = arguments[0] if arguments else ''
-    if module in ('tcp', 'udp'):
-        if option in ('--dport', '--destination-port'):
+    if module in ('tcp', 'udp', 'sctp', 'dccp', 'udplite'):
+        if option in ('--dport', '--destination-port', '--sport', '--source-port'):
             ports = _ports(value)
-            return lambda packet: packet.proto == module and ports.contains(packet.dport)
+            return None if ports is None else [(DPORT if 'd' in option[2:4] else SPORT, ports)]
         if option == '--syn':
-            return lambda packet: packet.proto == 'tcp'
+            return []
         if option == '--tcp-flags' and len(arguments) == 2:
             mask, wanted = _flag_set(arguments[0]), _flag_set(arguments[1])
-            return lambda packet: packet.proto == 'tcp' and ({'SYN'} & mask) == wanted
-        return lambda packet: False if packet.proto != module else None
-    if module == 'multiport':
+            return _constant((set(['SYN']) & mask) == wanted)
+        return None
+    if module == 'multiport' and option in ('--dports', '--destination-ports', '--sports', '--source-ports'):
         ports = _ports(value)
-        if option in ('--dports', '--destination-ports'):
-            return lambda packet: packet.proto in ('tcp', 'udp') and ports.contains(packet.dport)
-        if option == '--ports':
-            return lambda packet: packet.proto in ('tcp', 'udp') and (ports.contains(packet.dport) or None)
-        return _undecidable
+        return None if ports is None else [(DPORT if 'd' in option[2:4] else SPORT, ports)]
     if (module, option) in (('conntrack', '--ctstate'), ('state', '--state')):
-        states = value.upper().split(',')
-        return lambda packet: 'NEW' in states
-    if module == 'addrtype' and option in ('--dst-type', '--src-type'):
-        types = value.upper().split(',')
-        packet_types = _PACKET_ADDRESS_TYPES[option[2:5]]
-        return lambda packet: any(kind in packet_types for kind in types)
+        states = [_CT_NAMES.get(name) for name in value.upper().split(',')]
+        return None if None in states else [(CT, space.interval_set((s, s) for s in states))]
+    if module == 'addrtype' and option == '--dst-type':
+        return [(DADDR_LOCAL, (frozenset(value.lower().split(',')), False))]
+    if module == 'addrtype' and option == '--src-type':
+        return _constant('UNICAST' in value.upper().split(','))
     if module == 'addrtype' and option.startswith('--limit-iface'):
-        return lambda packet: True
+        return []
     if module == 'iprange' and option in ('--src-range', '--dst-range'):
-        addresses = Values()
         first, dummy, last = value.partition('-')
-        addresses.add_range(first, last or first)
-        if option == '--src-range':
-            return reads_source(lambda packet: addresses.contains(packet.saddr))
-        return lambda packet: None if packet.daddr is None else addresses.contains(packet.daddr)
+        values = Values()
+        values.add_range(first, last or first)
+        if values.opaque:
+            return None
+        return [(SADDR if option == '--src-range' else DADDR, values.intervals('ipv%d' % version))]
     if module == 'pkttype' and option == '--pkt-type':
-        return lambda packet: value.lower() in ('unicast', 'host')
-    if module == 'comment':
-        return lambda packet: True
+        return _constant(value.lower() in ('unicast', 'host'))
+    if module in ('comment', 'limit') or (module == 'connlimit' and option == '--connlimit-upto'):
+        return []
+    if module == 'connlimit' and option == '--connlimit-above':
+        return [NEVER]
+    if module == 'hashlimit':
+        return [NEVER] if option == '--hashlimit-above' else []
     if module == 'rt':
-        return lambda packet: False   # no routing header in the evaluated packet
-    if module in ('icmp', 'icmp6'):
-        return lambda packet: False   # the packets evaluated are TCP or UDP
-    return _undecidable
+        return [NEVER]   # no routing header in the evaluated packet
+    if module in ('icmp', 'icmp6') and option in ('--icmp-type', '--icmpv6-type'):
+        types = _icmp_type(value, version)
+        return None if types is None else [(TYPE, types)]
+    if (module, option) in (('hl', '--hl-eq'), ('ttl', '--ttl-eq')) and value.isdigit():
+        return [(TTL, space.single(int(value)))]
+    if (module, option) in (('hl', '--hl-lt'), ('ttl', '--ttl-lt')) and value.isdigit():
+        return [(TTL, space.interval_set([(0, int(value) - 1)]))]
+    if (module, option) in (('hl', '--hl-gt'), ('ttl', '--ttl-gt')) and value.isdigit():
+        return [(TTL, space.interval_set([(int(value) + 1, 255)]))]
+    if module == 'set' and option == '--match-set' and len(arguments) == 2:
+        members = ipsets.get(arguments[0])
+        if members is None or members.opaque or arguments[1] not in ('src', 'dst'):
+            return None
+        return [(SADDR if arguments[1] == 'src' else DADDR, members.intervals('ipv%d' % version))]
+    return None
 
 
-def _address_condition(text, field):
-    addresses = Values()
-    for item in text.split(','):
-        addresses.add_network(item)
-    if field == 'saddr':
-        return reads_source(lambda packet: addresses.contains(packet.saddr))
-    return lambda packet: None if packet.daddr is None else addresses.contains(packet.daddr)
+def _negate(atoms, version):
+    """The atoms of `! option`: only the option's own field is negated."""
+    if atoms == []:
+        return [NEVER]
+    if atoms == [NEVER]:
+        return []
+    dim, values = atoms[-1]
+    if dim == DADDR_LOCAL:
+        return atoms[:-1] + [(dim, (values[0], not values[1]))]
+    if isinstance(values, Names):
+        return atoms[:-1] + [(dim, values.negate())]
+    if dim not in (SADDR, DADDR, PROTO, DPORT, SPORT, CT, TYPE, TTL, CODE):
+        return [MAYBE]
+    return atoms[:-1] + [(dim, space.subtract(space.full_range(dim, version), values))]
 
 
-def _protocol_condition(text):
-    name = _PROTOCOL_NUMBERS.get(text, text.lower())
-    if name == 'all' or name == '0':
-        return lambda packet: True
-    return lambda packet: packet.proto == name
+def _target(value, arguments, chains):
+    """(verdict, jump target, nat) of `-j VALUE ARGUMENTS...`."""
+    if value in chains:
+        return JUMP, value, None
+    if value in _TARGETS:
+        return _TARGETS[value], None, None
+    if value in ('DNAT', 'REDIRECT'):
+        options = dict(zip(arguments[::2], arguments[1::2]))
+        if value == 'REDIRECT':
+            port = options.get('--to-ports', '').split('-')[0]
+            return REDIRECT, None, ('local', int(port) if port.isdigit() else None)
+        destination = options.get('--to-destination', '')
+        if destination.startswith('['):
+            address, dummy, port = destination[1:].partition(']')
+            port = port.lstrip(':')
+        elif destination.count(':') == 1:
+            address, dummy, port = destination.partition(':')
+        else:
+            address, port = destination, ''
+        port = port.split('-')[0]
+        if not address or '-' in address or (port and not port.isdigit()):
+            return REDIRECT, None, None
+        return REDIRECT, None, (address, int(port) if port else None)
+    if value in _NON_TERMINAL:
+        return None, None, None
+    return UNKNOWN, None, None
 
 
-def parse_rule(line, position, chains):
+def parse_rule(line, position, chains, version=4, ipsets=None):
     """(chain, Rule) of one `-A CHAIN ...` line; chains: the names of the table's chains."""
     tokens = shlex.split(line)
     chain = tokens[1]
-    conditions = []
-    verdict = target = None
-    module = protocol = None
+    atoms = []
+    verdict = target = nat = None
+    module = None
     negated = False
     index = 2
     while index < len(tokens):
@@ -148,58 +215,55 @@ def parse_rule(line, position, chains):
         if token == '!':
             negated = True
             continue
-        while index < len(tokens) and not tokens[index].startswith('-') and tokens[index] != '!':
+        while index < len(tokens) and not (tokens[index].startswith('-') and len(tokens[index]) > 1
+                                           and not tokens[index][1].isdigit()) and tokens[index] != '!':
             arguments.append(tokens[index])
             index += 1
         value = arguments[0] if arguments else ''
-        condition = None
         if token in ('-j', '--jump', '-g', '--goto'):
+            rest = tokens[index:]
             if token in ('-g', '--goto'):
                 verdict, target = GOTO, value
-            elif value in chains:
-                verdict, target = JUMP, value
-            elif value in _TARGETS:
-                verdict = _TARGETS[value]
-            elif value in _NON_TERMINAL:
-                verdict = None
             else:
-                verdict = UNKNOWN        # a target extension this reader does not know
-            index = len(tokens)          # the rest of the line is the target's options
-            continue
-        if token in ('-s', '--source'):
-            condition = _address_condition(value, 'saddr')
-        elif token in ('-d', '--destination'):
-            condition = _address_condition(value, 'daddr')
-        elif token in ('-p', '--protocol'):
-            protocol = value
-            condition = _protocol_condition(value)
-        elif token in ('-i', '--in-interface'):
-            condition = _interface_condition(value)
-        elif token in ('-f', '--fragment'):
-            condition = _never      # the first packet of a connection is not a fragment
-        elif token in ('-m', '--match'):
+                verdict, target, nat = _target(value, rest, chains)
+            break
+        if token in ('-m', '--match'):
             module = value
             continue
+        if token in ('-s', '--source', '-d', '--destination'):
+            values = _addresses(value, version)
+            found = None if values is None else [(SADDR if token in ('-s', '--source') else DADDR, values)]
+        elif token in ('-p', '--protocol'):
+            values = None if value.lower() == 'all' or value == '0' else _protocol(value)
+            found = [] if values is None and (value.lower() == 'all' or value == '0') else (
+                None if values is None else [(PROTO, values)])
+        elif token in ('-i', '--in-interface', '-o', '--out-interface'):
+            found = [(IIF if token in ('-i', '--in-interface') else OIF, Names([value]))]
+        elif token in ('-f', '--fragment'):
+            found = [NEVER]    # the first packet of a connection is not a fragment
         elif token.startswith('--'):
-            condition = _module_condition(module, token, arguments, protocol)
+            found = _module_atoms(module, token, arguments, version, ipsets or {})
         else:
-            condition = _undecidable
-        if negated:
-            condition = _negated(condition)
-            negated = False
-        conditions.append(condition)
-    return chain, Rule(conditions, verdict, target, text=line, position=position)
+            found = None
+        if found is None:
+            found = [MAYBE]
+        elif negated:
+            found = _negate(found, version)
+        negated = False
+        atoms.extend(found)
+    return chain, Rule(atoms, verdict, target, text=line, position=position, nat=nat)
 
 
-def read_tables(text, family):
+def read_tables(text, family, source='iptables-save', ipsets=None):
     """Tables of one iptables-save output; family 'ip' (iptables) or 'ip6' (ip6tables)."""
+    version = 4 if family == 'ip' else 6
     tables = []
     table = None
     counts = {}
     for raw in (text or '').splitlines():
         line = raw.strip()
         if line.startswith('*'):
-            table = Table(family, line[1:], 'iptables-save')
+            table = Table(family, line[1:], source)
             tables.append(table)
             counts = {}
         elif table is None or not line or line.startswith('#') or line == 'COMMIT':
@@ -212,11 +276,30 @@ def read_tables(text, family):
         elif line.startswith('-A '):
             name = line.split()[1]
             counts[name] = counts.get(name, 0) + 1
-            chain_name, rule = parse_rule(line, 'rule %d' % counts[name], table.chains)
+            chain_name, rule = parse_rule(line, 'rule %d' % counts[name], table.chains, version, ipsets)
             if chain_name not in table.chains:
                 table.chains[chain_name] = Chain(chain_name)
             table.chains[chain_name].rules.append(rule)
     return tables
+
+
+def read_ipsets(text):
+    """{name: Values} of `ipset save`; sets of pairs (hash:ip,port...) are opaque."""
+    sets = {}
+    for line in (text or '').splitlines():
+        words = line.split()
+        if len(words) >= 3 and words[0] == 'create':
+            sets[words[1]] = Values()
+            if ',' in words[2] or not words[2].startswith(('hash:ip', 'hash:net', 'bitmap:ip')):
+                sets[words[1]].opaque = True
+        elif len(words) >= 3 and words[0] == 'add' and words[1] in sets:
+            item = words[2]
+            if '-' in item and '/' not in item:
+                first, dummy, last = item.partition('-')
+                sets[words[1]].add_range(first, last)
+            else:
+                sets[words[1]].add_network(item)
+    return sets
 
 
 def incompatible_tables(text):

@@ -3,9 +3,11 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Reads `nft -j list ruleset` into the ruleset model.
 
-What a rule matches on that this reader does not know (numgen, marks, rate limits, iptables' opaque
-`xt` expressions...) becomes a condition that answers None, so the evaluator reports the ports it
-can touch as unknown instead of guessing.
+Each match becomes atoms over the header fields of packet_space. What a rule looks at that this
+reader cannot know (marks, random numbers, raw payload, iptables' opaque `xt` expressions...)
+becomes a MAYBE atom, so the evaluator reports what it decides as unknown instead of guessing.
+Rate limits, quotas and connection counts are read as not yet exceeded: the evaluated packet is the
+first of one new connection.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -13,86 +15,116 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import re
 
+from ansible_collections.bluemind.firewall.plugins.module_utils import packet_space as space
+from ansible_collections.bluemind.firewall.plugins.module_utils.packet_space import (
+    CT, DADDR, DPORT, FAMILY, PROTO, SADDR, SPORT, TTL, TYPE, CODE,
+)
 from ansible_collections.bluemind.firewall.plugins.module_utils.ruleset import (
-    ABSENT, ACCEPT, CONTINUE, DROP, GOTO, JUMP, LOOPBACK, REDIRECT, REJECT, RETURN, UNKNOWABLE, UNKNOWN,
-    Chain, Rule, Table, Values, negate, reads_source,
+    ACCEPT, CONTINUE, DADDR_LOCAL, DROP, GOTO, IIF, JUMP, MAYBE, NEVER, OIF, REDIRECT, REJECT, RETURN, UNKNOWN,
+    Chain, Names, Rule, Table, Values,
 )
 
-_TRANSPORT = ('tcp', 'udp')
-# Headers a TCP or UDP packet does not carry: a match on them is false.
-_OTHER_HEADERS = ('icmp', 'icmpv6', 'igmp', 'sctp', 'dccp', 'esp', 'ah', 'comp', 'udplite', 'gre', 'arp')
-_NO_VERDICT = ('counter', 'log', 'meta', 'ct', 'mangle', 'set', 'map', 'notrack', 'flow', 'snat',
-               'masquerade', 'dup', 'fwd', 'secmark', 'tcp option', 'connlimit')
 _VERDICTS = {'accept': ACCEPT, 'drop': DROP, 'reject': REJECT, 'return': RETURN, 'continue': CONTINUE,
-             'queue': UNKNOWN, 'dnat': REDIRECT, 'redirect': REDIRECT, 'tproxy': UNKNOWN,
-             'synproxy': UNKNOWN}
+             'queue': UNKNOWN, 'tproxy': UNKNOWN, 'synproxy': UNKNOWN, 'fwd': UNKNOWN}
+# Statements that neither decide nor make a rule's match unknowable.
+_NO_VERDICT = ('counter', 'log', 'mangle', 'notrack', 'flow', 'snat', 'masquerade', 'dup', 'secmark',
+               'ct helper', 'ct timeout', 'ct expectation', 'synproxy', 'objref', 'xt target')
+_FAMILIES = {'ip': 4, 'ip6': 6}
+_TRANSPORT = {'tcp': 6, 'udp': 17, 'sctp': 132, 'dccp': 33, 'udplite': 136}
+_ICMP = {'icmp': (4, 1, space.ICMP_TYPES), 'icmpv6': (6, 58, space.ICMPV6_TYPES)}
+_NFPROTO = {'ipv4': 4, 'ipv6': 6, 'ip': 4, 'ip6': 6}
+_CT_NAMES = dict((name, index) for index, name in enumerate(space.CT_STATES))
+_ADDRESS_KINDS = {4: 'ipv4', 6: 'ipv6'}
 
 
-def _payload(protocol, field):
-    """A getter for a header field of the evaluated packet."""
-    if protocol in _TRANSPORT or protocol == 'th':
-        def transport(packet):
-            if packet.proto != protocol and protocol != 'th':
-                return ABSENT
-            return packet.dport if field == 'dport' else UNKNOWABLE   # source ports are ephemeral
-        return transport
-    if protocol in ('ip', 'ip6'):
-        family = 'ipv4' if protocol == 'ip' else 'ipv6'
-        protocol_field = 'protocol' if protocol == 'ip' else 'nexthdr'
+class _Field(object):
+    """The left side of a match: prefix atoms (the header must exist), then a dimension whose
+    values are numbers, addresses of a version, or names from a table."""
 
-        def network(packet):
-            if packet.family != family:
-                return ABSENT
-            if field == 'daddr':
-                return packet.daddr if packet.daddr is not None else UNKNOWABLE
-            if field == protocol_field:
-                return packet.proto
-            return UNKNOWABLE
-        if field == 'saddr':
-            return reads_source(lambda packet: packet.saddr if packet.family == family else ABSENT)
-        return network
-    if protocol in _OTHER_HEADERS:
-        return lambda packet: ABSENT
-    return lambda packet: UNKNOWABLE
+    def __init__(self, prefix, dim, kind='int', names=None):
+        self.prefix = prefix
+        self.dim = dim
+        self.kind = kind
+        self.names = names or {}
 
 
-# An input interface that is not known, but is not loopback (the sources are remote).
-REMOTE_INTERFACE = object()
-_META = {
-    'iif': lambda packet: packet.iif if packet.iif is not None else REMOTE_INTERFACE,
-    'iifname': lambda packet: packet.iif if packet.iif is not None else REMOTE_INTERFACE,
-    'l4proto': lambda packet: packet.proto,
-    'nfproto': lambda packet: packet.family,
-    'protocol': lambda packet: 'ip' if packet.family == 'ipv4' else 'ip6',
-    'pkttype': lambda packet: 'host',
-}
+class _Constant(object):
+    """A field whose value is the same for every evaluated packet."""
+
+    def __init__(self, prefix, value):
+        self.prefix = prefix
+        self.value = value
 
 
-def _left(expression):
-    """A getter packet -> value, ABSENT or UNKNOWABLE for the left side of a match."""
+def _field(expression):
+    """A _Field, a _Constant, ('iif'|'oif'|'fib', prefix) or None (cannot be known)."""
     if not isinstance(expression, dict):
-        return lambda packet: UNKNOWABLE
+        return None
     if 'payload' in expression:
         payload = expression['payload']
-        if 'protocol' in payload:
-            return _payload(payload['protocol'], payload.get('field'))
-    elif 'meta' in expression:
-        return _META.get(expression['meta'].get('key'), lambda packet: UNKNOWABLE)
-    elif 'ct' in expression:
+        protocol, name = payload.get('protocol'), payload.get('field')
+        if protocol in _TRANSPORT or protocol == 'th':
+            prefix = [(PROTO, space.single(_TRANSPORT[protocol]) if protocol != 'th'
+                       else space.interval_set((p, p) for p in space.PORT_PROTOCOLS))]
+            if name in ('dport', 'sport'):
+                return _Field(prefix, DPORT if name == 'dport' else SPORT)
+            if protocol == 'tcp' and name == 'flags':
+                return ('tcp flags', prefix)
+            return None
+        if protocol in _FAMILIES:
+            version = _FAMILIES[protocol]
+            prefix = [(FAMILY, space.single(version))]
+            if name in ('saddr', 'daddr'):
+                return _Field(prefix, SADDR if name == 'saddr' else DADDR, _ADDRESS_KINDS[version])
+            if name in ('protocol', 'nexthdr'):
+                return _Field(prefix, PROTO, names=space.PROTOCOL_NUMBERS)
+            if name in ('ttl', 'hoplimit'):
+                return _Field(prefix, TTL)
+            return None
+        if protocol in _ICMP:
+            version, number, names = _ICMP[protocol]
+            prefix = [(FAMILY, space.single(version)), (PROTO, space.single(number))]
+            if name == 'type':
+                return _Field(prefix, TYPE, names=names)
+            if name == 'code':
+                return _Field(prefix, CODE)
+            return None
+        return None
+    if 'meta' in expression:
+        key = expression['meta'].get('key')
+        if key in ('iif', 'iifname'):
+            return ('iif', [])
+        if key in ('oif', 'oifname'):
+            return ('oif', [])
+        if key == 'l4proto':
+            return _Field([], PROTO, names=space.PROTOCOL_NUMBERS)
+        if key == 'nfproto':
+            return _Field([], FAMILY, names=_NFPROTO)
+        if key == 'pkttype':
+            return _Constant([], 'host')
+        return None
+    if 'ct' in expression:
         ct = expression['ct']
         if 'dir' not in ct and ct.get('key') == 'state':
-            return lambda packet: 'new'
+            return _Field([], CT, names=_CT_NAMES)
         if 'dir' not in ct and ct.get('key') == 'direction':
-            return lambda packet: 'original'
-    elif 'fib' in expression:
+            return _Constant([], 'original')
+        return None
+    if 'fib' in expression:
         fib = expression['fib']
-        if fib.get('result') == 'type' and 'daddr' in fib.get('flags', ()) and 'saddr' not in fib.get('flags', ()):
-            return lambda packet: 'local'
-    return lambda packet: UNKNOWABLE
+        if fib.get('result') == 'type' and fib.get('flags') in (['daddr'], 'daddr'):
+            return ('fib', [])
+        return None
+    if '&' in expression and isinstance(expression['&'], list) and len(expression['&']) == 2:
+        inner = _field(expression['&'][0])
+        if isinstance(inner, tuple) and inner[0] == 'tcp flags':
+            return ('tcp flags', inner[1], expression['&'][1])
+    return None
 
 
-def _values(right, table):
+def _elements(right, table):
     """A Values for the right side of a match; None when it names a set this table lacks."""
     if isinstance(right, str) and right.startswith('@'):
         return table.sets.get(right[1:])
@@ -103,91 +135,194 @@ def _values(right, table):
     return Values([right])
 
 
-def _compare(op, value, values):
-    if op in ('==', 'in'):
-        return values.contains(value)
-    if op == '!=':
-        return negate(values.contains(value))
-    return None
-
-
-def _match(match, table):
-    getter = _left(match.get('left'))
-    op = match.get('op', '==')
-    values = _values(match.get('right'), table)
-
-    def condition(packet):
-        value = getter(packet)
-        if value is ABSENT:
-            return False
-        if value is UNKNOWABLE or values is None:
+def _intervals(field, values):
+    """The interval set of a field's values; None when an element cannot be read."""
+    if values is None or values.opaque:
+        return None
+    if field.kind in ('ipv4', 'ipv6'):
+        if values.kinds() - set([field.kind]):
             return None
-        if value is REMOTE_INTERFACE:
-            return (op == '!=') if op in ('==', 'in', '!=') and values.only_names((LOOPBACK,)) else None
-        return _compare(op, value, values)
-    condition.reads_source = getattr(getter, 'reads_source', False)
-    return condition
+        return values.intervals(field.kind)
+    ranges = list(values.intervals('int'))
+    for name in values.names:
+        if name not in field.names:
+            return None
+        ranges.append((field.names[name], field.names[name]))
+    if values.kinds() - set(['int', 'str']):
+        return None
+    return space.interval_set(ranges)
 
 
-def _verdict_map(statement, table):
-    """Choices packet -> [(match, kind, target)] of a `vmap` statement."""
-    vmap = statement['vmap']
-    getter = _left(vmap.get('key'))
+def _flags(right):
+    if isinstance(right, list):
+        return set(item for item in right if isinstance(item, str))
+    if isinstance(right, dict) and 'set' in right:
+        return _flags(right['set'])
+    return set([right]) if isinstance(right, str) else set()
+
+
+def _tcp_flags_atoms(field, op, right):
+    """The evaluated TCP packet carries SYN alone: the flags match is true or false for all of them."""
+    prefix = field[1]
+    carried = set(['syn'])
+    if len(field) == 3:
+        carried &= _flags(field[2])
+    wanted = _flags(right)
+    if op == 'in':
+        answer = bool(carried & wanted)
+    elif op == '==':
+        answer = carried == wanted
+    elif op == '!=':
+        answer = carried != wanted
+    else:
+        return [MAYBE]
+    return prefix + ([] if answer else [NEVER])
+
+
+def _comparison(op, values, dim):
+    """Interval set of the numbers that meet `field op value` for <, >, <=, >=."""
+    full = space.full_range(dim, 6)
+    number = values[0][0]
+    low, high = full[0]
+    bounds = {'<': (low, number - 1), '<=': (low, number), '>': (number + 1, high), '>=': (number, high)}
+    first, last = bounds[op]
+    return space.interval_set([(first, last)])
+
+
+def match_atoms(match, table):
+    """Atoms of one `match` expression."""
+    field = _field(match.get('left'))
+    op = match.get('op', '==')
+    right = match.get('right')
+    if field is None:
+        return [MAYBE]
+    if isinstance(field, tuple):
+        if field[0] == 'tcp flags':
+            return _tcp_flags_atoms(field, op, right)
+        values = _elements(right, table)
+        if values is None or values.opaque or op not in ('==', 'in', '!='):
+            return [MAYBE]
+        names = list(values.names) + [str(item[0]) for item in values.intervals('int')]
+        if field[0] == 'fib':
+            return [(DADDR_LOCAL, (frozenset(names), op == '!='))]
+        patterns = Names(names, op == '!=')
+        return [(IIF if field[0] == 'iif' else OIF, patterns)]
+    if isinstance(field, _Constant):
+        values = _elements(right, table)
+        if values is None or values.opaque:
+            return [MAYBE]
+        found = field.value in values.names
+        if op == '!=':
+            found = not found
+        return field.prefix + ([] if found else [NEVER])
+    values = _intervals(field, _elements(right, table))
+    if values is None:
+        return field.prefix + [MAYBE]
+    if op in ('==', 'in'):
+        return field.prefix + [(field.dim, values)]
+    if op == '!=':
+        return field.prefix + [(field.dim, space.subtract(space.full_range(field.dim, 6), values))]
+    if op in ('<', '<=', '>', '>=') and len(values) == 1 and values[0][0] == values[0][1]:
+        return field.prefix + [(field.dim, _comparison(op, values, field.dim))]
+    return field.prefix + [MAYBE]
+
+
+def _exceeded(argument):
+    """A limit, quota or connection count reads as not exceeded; the "over" form then never matches."""
+    return isinstance(argument, dict) and bool(argument.get('inv'))
+
+
+def _nested_statements(argument):
+    if not isinstance(argument, dict):
+        return []
+    found = argument.get('stmt') or []
+    return found if isinstance(found, list) else [found]
+
+
+def _nat_target(name, argument):
+    """(address or None or 'local', port or None) of a dnat/redirect statement, None if unreadable."""
+    argument = argument if isinstance(argument, dict) else {}
+    port = argument.get('port')
+    if port is not None and not isinstance(port, int):
+        if isinstance(port, dict) and 'range' in port:
+            port = port['range'][0]
+        else:
+            return None
+    if name == 'redirect':
+        return ('local', port)
+    address = argument.get('addr')
+    if address is not None and not isinstance(address, str):
+        return None
+    return (address, port)
+
+
+def _verdict_map(vmap, table):
+    """(key atoms prefix, branches, guess) of a vmap statement."""
+    field = _field(vmap.get('key'))
     data = vmap.get('data')
     elements = []
     if isinstance(data, str) and data.startswith('@') and data[1:] in table.sets:
         elements = table.sets[data[1:]].map_elements
     elif isinstance(data, dict) and isinstance(data.get('set'), list):
         elements = data['set']
-    choices = []
+    branches = []
     for element in elements:
         if not (isinstance(element, list) and len(element) == 2 and isinstance(element[1], dict)):
-            choices.append((Values(), UNKNOWN, None))
+            branches.append(([MAYBE], UNKNOWN, None))
             continue
         key, verdict = element
         (name, argument), = verdict.items()
         kind = _VERDICTS.get(name, JUMP if name == 'jump' else GOTO if name == 'goto' else UNKNOWN)
         target = argument.get('target') if isinstance(argument, dict) else None
-        choices.append((Values([key]), kind, target))
-
-    def options(packet):
-        value = getter(packet)
-        if value is ABSENT:
-            return []
-        if value is UNKNOWABLE:
-            return [(None, kind, target) for dummy, kind, target in choices]
-        return [(values.contains(value), kind, target) for values, kind, target in choices]
-    if getattr(getter, 'reads_source', False):
-        reads_source(options)
-    return options
+        if field is None or isinstance(field, (tuple, _Constant)):
+            branches.append(([], kind, target))
+            continue
+        values = _intervals(field, Values([key]))
+        branches.append(([MAYBE] if values is None else [(field.dim, values)], kind, target))
+    if field is None or isinstance(field, (tuple, _Constant)):
+        return [], branches, True
+    return list(field.prefix), branches, False
 
 
 def _rule(item, table, position):
-    conditions = []
-    verdict = target = choices = None
-    opaque = False
+    atoms = []
+    verdict = target = nat = None
+    branches = None
+    guess = False
     for statement in item.get('expr', []):
         if not isinstance(statement, dict) or len(statement) != 1:
-            opaque = True
+            atoms.append(MAYBE)
+            verdict = verdict or UNKNOWN
             continue
         (name, argument), = statement.items()
         if name == 'match':
-            conditions.append(_match(argument, table))
+            atoms.extend(match_atoms(argument, table))
         elif name in ('jump', 'goto'):
             verdict, target = (JUMP if name == 'jump' else GOTO), argument.get('target')
+        elif name in ('dnat', 'redirect'):
+            verdict, nat = REDIRECT, _nat_target(name, argument)
         elif name in _VERDICTS:
             verdict = _VERDICTS[name]
         elif name == 'vmap':
-            choices = _verdict_map(statement, table)
-        elif name in ('limit', 'quota'):
-            conditions.append(lambda packet: None)     # depends on the traffic seen so far
+            prefix, branches, guess = _verdict_map(argument, table)
+            atoms.extend(prefix)
+        elif name in ('limit', 'quota', 'ct count'):
+            if _exceeded(argument):
+                atoms.append(NEVER)
+        elif name in ('meter', 'set', 'map'):
+            if any(isinstance(inner, dict) and any(_exceeded(value) for value in inner.values())
+                   for inner in _nested_statements(argument)):
+                atoms.append(NEVER)
+        elif name == 'xt':
+            atoms.append(MAYBE)
+            if verdict is None and (argument or {}).get('type') == 'target':
+                verdict = UNKNOWN
         elif name not in _NO_VERDICT:
-            opaque = True                              # xt, numgen, ... : not evaluated
-    if opaque:
-        conditions.append(lambda packet: None)
-        if verdict is None and choices is None:
-            verdict = UNKNOWN
-    return Rule(conditions, verdict, target, text=rule_text(item), position=position, choices=choices)
+            atoms.append(MAYBE)
+            verdict = verdict or UNKNOWN
+    rule = Rule(atoms, verdict, target, text=rule_text(item), position=position, branches=branches,
+                guess=guess, nat=nat)
+    return rule
 
 
 class _NamedSet(Values):
@@ -200,8 +335,32 @@ class _NamedSet(Values):
         self.map_elements = elements if 'map' in item else []
 
 
-def read_tables(document, skip=()):
-    """Tables of a parsed `nft -j list ruleset`. skip: (family, name) pairs read elsewhere."""
+def key_of(body):
+    return (body.get('family'), body.get('table'))
+
+
+def chain_devices(text):
+    """{((family, table), chain): [device, ...]} of the ingress chains in `nft list chains`: nft's
+    JSON output of some versions (1.0.6 among them) leaves out the device an ingress chain is bound to."""
+    found = {}
+    table = chain = None
+    for line in (text or '').splitlines():
+        words = line.split()
+        if len(words) >= 3 and words[0] == 'table':
+            table = (words[1], words[2])
+        elif len(words) >= 2 and words[0] == 'chain':
+            chain = words[1]
+        elif 'hook ingress' in line and table and chain:
+            match = re.search(r'devices? = \{([^}]*)\}|device "?([^" ;]+)"?', line)
+            if match:
+                listed = match.group(1) if match.group(1) is not None else match.group(2)
+                found[table, chain] = [item.strip().strip('"') for item in listed.split(',') if item.strip()]
+    return found
+
+
+def read_tables(document, skip=(), devices=None):
+    """Tables of a parsed `nft -j list ruleset`. skip: (family, name) pairs read elsewhere; devices:
+    what chain_devices() read, for the ingress chains whose device the JSON does not give."""
     if isinstance(document, str):
         document = json.loads(document) if document.strip() else {}
     items = document.get('nftables', []) if isinstance(document, dict) else []
@@ -218,8 +377,10 @@ def read_tables(document, skip=()):
         if table is None:
             continue
         if kind == 'chain':
+            dev = body.get('dev') or (devices or {}).get((key_of(body), body['name'])) or ()
             table.chains[body['name']] = Chain(body['name'], body.get('hook'), body.get('prio', 0),
-                                               body.get('policy', ACCEPT), body.get('type', 'filter'))
+                                               body.get('policy', ACCEPT), body.get('type', 'filter'),
+                                               [dev] if isinstance(dev, str) else dev)
         elif kind in ('set', 'map'):
             table.sets[body['name']] = _NamedSet(body)
     for item in items:
@@ -273,6 +434,9 @@ def rule_text(item):
             pairs = data.get('set') if isinstance(data, dict) else None
             words.append('%s vmap %s' % (_text(argument.get('key')), '{ %s }' % ', '.join(
                 '%s : %s' % (_text(pair[0]), _text(pair[1])) for pair in pairs) if isinstance(pairs, list) else data))
+        elif name in ('dnat', 'redirect') and isinstance(argument, dict):
+            target = '%s%s' % (argument.get('addr', ''), ':%s' % argument['port'] if 'port' in argument else '')
+            words.append('%s to %s' % (name, target))
         elif name == 'counter':
             continue
         elif name in _VERDICTS or argument is None:

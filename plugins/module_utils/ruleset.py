@@ -1,13 +1,16 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, bluemind.firewall contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The inbound netfilter path of a host as data, and what it does to one new connection.
+"""The inbound netfilter path of a host as data, and what it does to every new inbound connection.
 
 The readers (nft_json, iptables_save) turn a live ruleset into Tables of Chains of Rules. A rule's
-conditions answer True, False or None for a Packet: None means the rule cannot be evaluated
-exactly (a rate limit, a random number, an unknown match). The evaluator follows every path such a
-rule opens, so a verdict is only given when all paths agree; otherwise it is "unknown", never a
-guess.
+condition is a list of atoms, each "this header field is in this set" (packet_space), or MAYBE when
+the rule looks at something this module cannot know (a mark, a random number, an unknown match).
+
+The Evaluator follows boxes of packets (packet_space) rather than single packets: every base chain
+on the ingress, prerouting and input hooks, in priority order; after a DNAT, the forward hook. Where
+a MAYBE atom leaves it open whether a rule matches, both paths are followed, and a verdict is given
+only where they agree; elsewhere the verdict is "unknown", naming the rule, never a guess.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -17,6 +20,11 @@ __metaclass__ = type
 import bisect
 import ipaddress
 
+from ansible_collections.bluemind.firewall.plugins.module_utils import packet_space as space
+from ansible_collections.bluemind.firewall.plugins.module_utils.packet_space import (
+    CODE, CT, DADDR, DPORT, FAMILY, IIF, PROTO, SADDR, SPORT, TTL, TYPE,
+)
+
 # Verdict kinds of a rule or a chain policy.
 ACCEPT = 'accept'
 DROP = 'drop'
@@ -25,47 +33,57 @@ RETURN = 'return'
 JUMP = 'jump'
 GOTO = 'goto'
 CONTINUE = 'continue'
-REDIRECT = 'redirect'   # DNAT or redirect: the packet leaves the path this module evaluates
-UNKNOWN = 'unknown'     # a verdict the evaluator cannot predict (queue to user space, unknown statement)
+REDIRECT = 'redirect'   # DNAT or redirect: the packet's destination is rewritten
+UNKNOWN = 'unknown'     # a verdict the evaluator cannot predict (queue to user space, unknown target)
+_PASS_OR_DROP = 'pass-or-drop'   # two paths disagree, one passes this chain and one drops
 
 # Verdicts of a whole path.
 OPEN = 'open'
 CLOSED = 'closed'
-REDIRECTED = 'redirected'
 UNDECIDED = 'unknown'
 
-# Traversal order of the hooks an inbound packet to this host goes through.
-HOOK_ORDER = {'ingress': 0, 'prerouting': 1, 'input': 2}
+HOOK_ORDER = {'ingress': 0, 'prerouting': 1, 'input': 2, 'forward': 2}
 FAMILY_TABLES = {'ipv4': ('ip', 'inet', 'netdev'), 'ipv6': ('ip6', 'inet', 'netdev')}
+VERSIONS = {'ipv4': 4, 'ipv6': 6}
 MAX_DEPTH = 64
 LOOPBACK = 'lo'
+UNNAMED = ''            # the interface representative that stands for every interface no rule names
+
+# Pseudo-dimensions of atoms that do not cut a box: answered for the whole box.
+MAYBE_DIM = 'maybe'
+OIF = 'oif'
+DADDR_LOCAL = 'daddr-local'
+MAYBE = (MAYBE_DIM, None)
+NEVER = (PROTO, space.EMPTY)
 
 
-class Absent(object):
-    """A header field the packet does not have (udp dport of a TCP packet): the match is false."""
+class Names(object):
+    """Interface names of a match: exact names, or prefixes (a trailing * in nft, + in iptables)."""
+
+    def __init__(self, patterns, negated=False):
+        self.patterns = tuple(patterns)
+        self.negated = negated
+
+    def negate(self):
+        return Names(self.patterns, not self.negated)
+
+    def matches(self, name):
+        if name is None:
+            return None
+        found = name != UNNAMED and any(interface_matches(pattern, name) for pattern in self.patterns)
+        return found != self.negated
 
 
-class Unknowable(object):
-    """A field whose value is not known for the evaluated packet: the match cannot be decided."""
+def interface_matches(pattern, name):
+    if pattern.endswith('\\*'):
+        return name == pattern[:-2] + '*'
+    if pattern.endswith('+') or pattern.endswith('*'):
+        return name.startswith(pattern[:-1])
+    return name == pattern
 
 
-ABSENT = Absent()
-UNKNOWABLE = Unknowable()
-
-
-def all_of(results):
-    """Three-valued AND: False wins, then None (cannot tell), then True."""
-    answer = True
-    for result in results:
-        if result is False:
-            return False
-        if result is None:
-            answer = None
-    return answer
-
-
-def negate(result):
-    return None if result is None else not result
+def is_wildcard(pattern):
+    return (pattern.endswith('*') and not pattern.endswith('\\*')) or pattern.endswith('+')
 
 
 def value_key(value):
@@ -82,18 +100,17 @@ def value_key(value):
     try:
         address = ipaddress.ip_address(text)
     except ValueError:
-        return ('str', text.lower())
+        return ('str', text)
     return ('ipv%d' % address.version, int(address))
 
 
 class Values(object):
-    """A set of values, ranges and prefixes, as nft sets and iptables address lists hold them."""
+    """A set of values, ranges and prefixes, as nft sets, iptables lists and ipsets hold them."""
 
     def __init__(self, elements=()):
         self._ranges = {}
-        self._names = set()
+        self.names = []
         self.opaque = False
-        self._sorted = None
         for element in elements:
             self.add(element)
 
@@ -104,7 +121,6 @@ class Values(object):
             self.opaque = True
             return
         self._ranges.setdefault(kind, []).append((low, high))
-        self._sorted = None
 
     def add_network(self, text):
         try:
@@ -131,112 +147,56 @@ class Values(object):
             return
         kind, number = value_key(element)
         if kind == 'str':
-            self._names.add(number)
+            self.names.append(number)
         else:
             self.add_range(element, element)
 
-    def _index(self):
-        if self._sorted is None:
-            self._sorted = {}
-            for kind, ranges in self._ranges.items():
-                merged = []
-                for low, high in sorted(ranges):
-                    if merged and low <= merged[-1][1] + 1:
-                        merged[-1] = (merged[-1][0], max(high, merged[-1][1]))
-                    else:
-                        merged.append((low, high))
-                self._sorted[kind] = ([low for low, dummy in merged], merged)
-        return self._sorted
+    def intervals(self, kind):
+        return space.interval_set(self._ranges.get(kind, ()))
 
-    def only_names(self, names):
-        """True when the set holds nothing but some of these names."""
-        return not self.opaque and not self._ranges and self._names <= set(names)
+    def kinds(self):
+        return set(self._ranges) | (set(['str']) if self.names else set())
 
     def contains(self, value):
         """True, False, or None when the set holds elements this module does not evaluate."""
         kind, number = value_key(value)
-        if kind == 'str':
-            found = number in self._names
-        else:
-            starts, ranges = self._index().get(kind, ((), ()))
-            position = bisect.bisect_right(starts, number) - 1
-            found = position >= 0 and ranges[position][0] <= number <= ranges[position][1]
+        found = number in self.names if kind == 'str' else space.contains(self.intervals(kind), number)
         if not found and self.opaque:
             return None
         return found
 
 
-class Packet(object):
-    """The first packet (TCP SYN, or a UDP datagram) of a new inbound connection to this host."""
-
-    def __init__(self, family, proto, dport, saddr, daddr=None, iif=None):
-        self.family = family                  # 'ipv4' or 'ipv6'
-        self.proto = proto                    # 'tcp' or 'udp'
-        self.dport = dport
-        self.saddr = ipaddress.ip_address(saddr)
-        self.daddr = ipaddress.ip_address(daddr) if daddr else None
-        self.iif = iif                        # input interface name, None when not known (never lo)
-
-    def __repr__(self):
-        return 'Packet(%s %s/%d from %s)' % (self.family, self.proto, self.dport, self.saddr)
-
-
-def reads_source(function):
-    """Marks a condition (or verdict-map lookup) whose answer depends on the source address: the
-    evaluator groups sources that every such condition answers alike, and evaluates one of each."""
-    function.reads_source = True
-    return function
-
-
-def interface_matches(pattern, name):
-    """iptables and nft interface names; a trailing + (iptables) or * (nft) is a prefix wildcard.
-
-    name None: not known, but never loopback, as the evaluated sources are not this host's addresses."""
-    if name is None:
-        return False if pattern == LOOPBACK else None
-    if pattern.endswith('+') or pattern.endswith('*'):
-        return name.startswith(pattern[:-1])
-    return name == pattern
-
-
 class Rule(object):
-    """conditions: callables packet -> True/False/None. verdict: a kind above or None (no verdict:
-    counters, logging). choices: for verdict maps, a callable packet -> [(match, kind, target)]."""
+    """atoms: the condition, a conjunction. branches: [(atoms, verdict, target)], tried in order
+    (one for a plain rule, one per element of a verdict map); guess: the verdict map's key cannot be
+    known, so every branch may be taken. nat: (address, port) a DNAT or redirect rewrites to."""
 
-    def __init__(self, conditions, verdict, target=None, text='', position=None, choices=None):
-        self.conditions = conditions
+    def __init__(self, atoms, verdict=None, target=None, text='', position=None, branches=None, guess=False,
+                 nat=None):
+        self.atoms = list(atoms)
+        self.branches = branches if branches is not None else (
+            [([], verdict, target)] if verdict is not None else [])
         self.verdict = verdict
         self.target = target
         self.text = text
         self.position = position
-        self.choices = choices
-
-    def matches(self, packet):
-        return all_of(condition(packet) for condition in self.conditions)
-
-    def options(self, packet):
-        if self.choices is not None:
-            base = self.matches(packet)
-            if base is False:
-                return []
-            return [(all_of((base, match)), kind, target) for match, kind, target in self.choices(packet)]
-        if self.verdict is None:
-            return []
-        return [(self.matches(packet), self.verdict, self.target)]
+        self.guess = guess
+        self.nat = nat
 
 
 class Chain(object):
-    def __init__(self, name, hook=None, priority=0, policy=ACCEPT, kind='filter'):
+    def __init__(self, name, hook=None, priority=0, policy=ACCEPT, kind='filter', devices=None):
         self.name = name
         self.hook = hook
         self.priority = priority
         self.policy = policy
         self.kind = kind
+        self.devices = tuple(devices or ())   # an ingress chain sees the packets of these devices only
         self.rules = []
 
 
 class Table(object):
-    """family: nft's family (ip, ip6, inet, netdev); source: 'nft' or 'iptables-save'."""
+    """family: nft's family (ip, ip6, inet, netdev); source: 'nft', 'iptables-save' or 'iptables-legacy-save'."""
 
     def __init__(self, family, name, source):
         self.family = family
@@ -247,18 +207,8 @@ class Table(object):
 
     @property
     def label(self):
-        return '%s %s' % (self.family, self.name)
-
-
-class Outcome(object):
-    """Where one path through the rules ends. where: (table, chain, rule or None for the policy)."""
-
-    __slots__ = ('kind', 'where', 'doubt')
-
-    def __init__(self, kind, where, doubt):
-        self.kind = kind
-        self.where = where
-        self.doubt = doubt
+        suffix = ' (legacy)' if self.source == 'iptables-legacy-save' else ''
+        return '%s %s%s' % (self.family, self.name, suffix)
 
 
 def describe(where):
@@ -272,116 +222,437 @@ def describe(where):
     return {'table': table.label, 'chain': chain.name, 'position': rule.position, 'rule': rule.text}
 
 
-class Decision(object):
-    def __init__(self, verdict, where, doubt=None):
+class Nat(object):
+    """The header a DNAT gave the packet: its new destination, and where it is routed."""
+
+    __slots__ = ('daddr', 'dport', 'local', 'oif')
+
+    def __init__(self, daddr, dport, local, oif):
+        self.daddr = daddr
+        self.dport = dport
+        self.local = local
+        self.oif = oif
+
+    def key(self):
+        return (self.daddr, self.dport)
+
+
+class Outcome(object):
+    """Where a box of packets ends in one chain: kind, the rule (table, chain, rule or None), nat."""
+
+    __slots__ = ('box', 'kind', 'where', 'nat')
+
+    def __init__(self, box, kind, where, nat=None):
+        self.box = box
+        self.kind = kind
+        self.where = where
+        self.nat = nat
+
+
+class Final(object):
+    """verdict: open, closed or unknown; where: the deciding rule; via: the DNAT rule, if any."""
+
+    __slots__ = ('box', 'verdict', 'where', 'via')
+
+    def __init__(self, box, verdict, where, via=None):
+        self.box = box
         self.verdict = verdict
         self.where = where
+        self.via = via
+
+
+class _State(object):
+    __slots__ = ('box', 'nat', 'doubt', 'where', 'via')
+
+    def __init__(self, box, nat=None, doubt=None, where=None, via=None):
+        self.box = box
+        self.nat = nat
         self.doubt = doubt
-
-    def report(self):
-        details = describe(self.doubt if self.verdict == UNDECIDED and self.doubt else self.where)
-        details['verdict'] = self.verdict
-        return details
+        self.where = where
+        self.via = via
 
 
-def base_chains(tables, family):
-    """(table, chain) of every base chain an inbound packet of this family meets, in traversal order."""
+def merge(taken, skipped, where):
+    """Outcomes of one box under two possible paths: kept where both agree, unknown elsewhere."""
+    found = []
+    for one in taken:
+        for other in skipped:
+            box = space.boxes_intersect(one.box, other.box)
+            if box is None:
+                continue
+            if one.kind == other.kind and (one.nat.key() if one.nat else None) == (other.nat.key() if other.nat else None):
+                found.append(Outcome(box, one.kind, one.where, one.nat))
+            elif set((one.kind, other.kind)) <= set((ACCEPT, DROP, REJECT)):
+                found.append(Outcome(box, _PASS_OR_DROP, where))
+            else:
+                found.append(Outcome(box, UNKNOWN, where))
+    return found
+
+
+def base_chains(tables, family, hooks):
+    """(table, chain) of every base chain of these hooks a packet of this family meets, in order."""
     found = []
     for table in tables:
         if table.family not in FAMILY_TABLES[family]:
             continue
         for chain in table.chains.values():
-            if chain.hook in HOOK_ORDER and chain.kind in ('filter', 'nat'):
+            if chain.hook in hooks and chain.kind in ('filter', 'nat'):
                 found.append((HOOK_ORDER[chain.hook], chain.priority, table.label, chain.name, table, chain))
     found.sort(key=lambda item: item[:4])
     return [(item[4], item[5]) for item in found]
 
 
-class Evaluator(object):
-    """Follows one packet through the base chains of a set of tables."""
+class Host(object):
+    """What the evaluation needs of the host: its addresses, its routes and its interfaces.
 
-    def __init__(self, tables, family):
-        self.family = family
-        self.chains = base_chains(tables, family)
-        self._source_tests = []
-        self._source_maps = False
-        for table in tables:
-            if table.family in FAMILY_TABLES[family]:
-                for chain in table.chains.values():
-                    for rule in chain.rules:
-                        self._source_tests.extend(c for c in rule.conditions if getattr(c, 'reads_source', False))
-                        self._source_maps |= getattr(rule.choices, 'reads_source', False)
+    addresses: every local address (text). routes: [(CIDR, device)] of the main routing table, or None
+    when not known (then every source may arrive on any interface no rule names). links: interface names.
+    """
 
-    def source_class(self, source, interface):
-        """A key equal for two sources exactly when the rules cannot tell them apart."""
-        if self._source_maps:
-            return (interface, source)
-        probe = Packet(self.family, 'tcp', 0, source, None, interface)
-        return (interface,) + tuple(test(probe) for test in self._source_tests)
+    def __init__(self, addresses=(), routes=None, links=()):
+        self.addresses = [str(ipaddress.ip_address(item)) for item in addresses]
+        self.routes = None if routes is None else [(ipaddress.ip_network(net, strict=False), dev)
+                                                   for net, dev in routes]
+        self.links = list(links)
 
-    def _run(self, table, chain, packet, doubt, depth):
-        outcomes = []
-        for rule in chain.rules:
-            options = rule.options(packet)
-            resume = []
-            if not any(match is True for match, dummy, dummy in options):
-                uncertain = any(match is None for match, dummy, dummy in options)
-                resume.append(doubt or ((table, chain, rule) if uncertain else None))
-            for match, kind, target in options:
-                if match is False or kind is None:
+    def local(self, version):
+        values = [space.address_number(item)[1] for item in self.addresses
+                  if ipaddress.ip_address(item).version == version]
+        return space.interval_set((value, value) for value in values)
+
+    def route_map(self, version):
+        """[(first, last, device)] of the longest-prefix route of each source, None when not known."""
+        if self.routes is None:
+            return None
+        painted = []
+        for network, dev in sorted((r for r in self.routes if r[0].version == version),
+                                   key=lambda r: r[0].prefixlen):
+            first, last = int(network.network_address), int(network.broadcast_address)
+            kept = []
+            for low, high, name in painted:
+                if high < first or low > last:
+                    kept.append((low, high, name))
                     continue
-                branch_doubt = doubt if match else (doubt or (table, chain, rule))
-                ended, resumed = self._apply(table, chain, rule, kind, target, packet, branch_doubt, depth)
-                outcomes.extend(ended)
-                resume.extend(resumed)
-            if not resume:
+                if low < first:
+                    kept.append((low, first - 1, name))
+                if high > last:
+                    kept.append((last + 1, high, name))
+            kept.append((first, last, dev))
+            painted = sorted(kept)
+        return painted
+
+    def route_device(self, version, number):
+        painted = self.route_map(version)
+        if painted is None:
+            return None
+        index = bisect.bisect_right([item[0] for item in painted], number) - 1
+        if index >= 0 and painted[index][0] <= number <= painted[index][1]:
+            return painted[index][2]
+        return None
+
+
+class Evaluator(object):
+    """Follows boxes of packets of one family through the base chains of a set of tables."""
+
+    def __init__(self, tables, family, host=None):
+        self.family = family
+        self.version = VERSIONS[family]
+        self.host = host or Host()
+        self.tables = tables
+        self.early = base_chains(tables, family, ('ingress', 'prerouting'))
+        self.input = base_chains(tables, family, ('input',))
+        self.forward = base_chains(tables, family, ('forward',))
+        self.interfaces = self._interfaces()
+        self._compiled = {}
+        self._local = self.host.local(self.version)
+
+    # Interfaces: each name and wildcard the rules use, and one name that no rule uses.
+    def _interfaces(self):
+        names = set()
+        for table in self.tables:
+            if table.family not in FAMILY_TABLES[self.family]:
+                continue
+            for chain in table.chains.values():
+                names.update(chain.devices)
+                for rule in chain.rules:
+                    for atoms in [rule.atoms] + [branch[0] for branch in rule.branches]:
+                        for dim, values in atoms:
+                            if dim in (IIF, OIF) and isinstance(values, Names):
+                                names.update(values.patterns)
+        patterns = [name for name in names if is_wildcard(name)]
+        concrete = set(name for name in names if not is_wildcard(name))
+        concrete.update(link for link in self.host.links if any(interface_matches(p, link) for p in patterns))
+        routed = set(dev for dummy, dev in (self.host.routes or ()))
+        concrete.update(dev for dev in routed if any(interface_matches(p, dev) for p in patterns))
+        concrete.discard(LOOPBACK)
+        return sorted(concrete) + sorted(patterns) + [UNNAMED]
+
+    def interface_index(self, name):
+        if name in self.interfaces and name != UNNAMED:
+            return self.interfaces.index(name)
+        return len(self.interfaces) - 1
+
+    def named(self, name):
+        return name in self.interfaces and name != UNNAMED
+
+    def _compile_atoms(self, atoms):
+        compiled = []
+        for dim, values in atoms:
+            if dim == IIF and isinstance(values, Names):
+                indexes = [index for index, name in enumerate(self.interfaces) if values.matches(name)]
+                compiled.append((IIF, space.interval_set((i, i) for i in indexes)))
+            else:
+                compiled.append((dim, values))
+        # Family and protocol first: a box of another protocol is then left whole.
+        compiled.sort(key=lambda atom: 0 if atom[0] in (FAMILY, PROTO) else 1)
+        return compiled
+
+    def compiled(self, rule):
+        found = self._compiled.get(id(rule))
+        if found is None:
+            found = (self._compile_atoms(rule.atoms),
+                     [(self._compile_atoms(atoms), kind, target) for atoms, kind, target in rule.branches])
+            self._compiled[id(rule)] = found
+        return found
+
+    def partition(self, box, atoms, nat):
+        """(matched box or None, whether the match is only possible, [boxes that do not match])."""
+        unmatched = []
+        maybe = False
+        rest = box
+        for dim, values in atoms:
+            if dim == MAYBE_DIM:
+                maybe = True
+                continue
+            answer = None
+            if dim == OIF:
+                answer = values.matches(nat.oif if nat and not nat.local else '') if (
+                    nat is None or nat.local or nat.oif is not None) else None
+            elif dim == DADDR_LOCAL:
+                types, negated = values
+                answer = (('local' if nat is None or nat.local else 'unicast') in types) != negated
+            elif nat is not None and dim == DPORT and nat.dport is not None:
+                answer = space.contains(values, nat.dport)
+            elif nat is not None and dim == DADDR and nat.daddr is not None:
+                answer = space.contains(values, nat.daddr)
+            else:
+                inside, outside = space.cut(rest, dim, values)
+                if outside is not None:
+                    unmatched.append(outside)
+                if inside is None:
+                    return None, False, unmatched
+                rest = inside
+                continue
+            if answer is None:
+                maybe = True
+            elif not answer:
+                unmatched.append(rest)
+                return None, False, unmatched
+        return rest, maybe, unmatched
+
+    def run(self, table, chain, start, box, depth, nat):
+        """Outcomes that together hold every packet of box, from rule number start of the chain on."""
+        outcomes = []
+        work = [box]
+        rules = chain.rules
+        for index in range(start, len(rules)):
+            rule = rules[index]
+            if not rule.branches:
+                continue
+            atoms, branches = self.compiled(rule)
+            where = (table, chain, rule)
+            resumed = []
+            for current in work:
+                matched, maybe, unmatched = self.partition(current, atoms, nat)
+                resumed.extend(unmatched)
+                if matched is None:
+                    continue
+                if rule.guess:
+                    paths = [self.take(where, kind, target, index, matched, depth, nat, True)
+                             for dummy, kind, target in branches]
+                    paths.append(self.run(table, chain, index + 1, matched, depth, nat))
+                    merged = paths[0]
+                    for path in paths[1:]:
+                        merged = merge(merged, path, where)
+                    outcomes.extend(merged)
+                    continue
+                pending = [matched]
+                for branch_atoms, kind, target in branches:
+                    following = []
+                    for part in pending:
+                        hit, branch_maybe, missed = self.partition(part, branch_atoms, nat)
+                        following.extend(missed)
+                        if hit is None:
+                            continue
+                        if maybe or branch_maybe:
+                            taken = self.take(where, kind, target, index, hit, depth, nat, True)
+                            skipped = self.run(table, chain, index + 1, hit, depth, nat)
+                            outcomes.extend(merge(taken, skipped, where))
+                        else:
+                            ended, back = self.take(where, kind, target, index, hit, depth, nat, False)
+                            outcomes.extend(ended)
+                            resumed.extend(back)
+                    pending = following
+                resumed.extend(pending)
+            work = resumed
+            if not work:
                 return outcomes
-            doubt = next((item for item in resume if item is not None), None)
-        outcomes.append(Outcome(chain.policy if chain.hook else RETURN, (table, chain, None), doubt))
+        policy = chain.policy if chain.hook else RETURN
+        outcomes.extend(Outcome(item, policy, (table, chain, None)) for item in work)
         return outcomes
 
-    def _apply(self, table, chain, rule, kind, target, packet, doubt, depth):
-        """(outcomes that end here, doubts under which the chain goes on after this rule)."""
-        where = (table, chain, rule)
-        if kind == CONTINUE:
-            return [], [doubt]
-        if kind in (JUMP, GOTO):
+    def take(self, where, kind, target, index, box, depth, nat, complete):
+        """What a rule's verdict does to box: (outcomes that end, boxes that go on after the rule);
+        complete: follow the boxes that go on to the end of the chain, and return outcomes only."""
+        table, chain, rule = where
+        ended, back = [], []
+        if kind == CONTINUE or kind is None:
+            back = [box]
+        elif kind in (JUMP, GOTO):
             called = table.chains.get(target)
             if called is None or depth >= MAX_DEPTH:
-                return [Outcome(UNKNOWN, where, doubt or where)], []
-            results = self._run(table, called, packet, doubt, depth + 1)
-            if kind == GOTO:
-                return results, []
-            return ([item for item in results if item.kind != RETURN],
-                    [item.doubt for item in results if item.kind == RETURN])
-        return [Outcome(kind, where, doubt or (where if kind == UNKNOWN else None))], []
-
-    def decide(self, packet):
-        finals = []
-        passing = [Outcome(ACCEPT, None, None)]
-        for table, chain in self.chains:
-            passing = []
-            for outcome in self._run(table, chain, packet, None, 0):
-                if outcome.kind == RETURN:     # a return in a base chain applies its policy
-                    outcome = Outcome(chain.policy, (table, chain, None), outcome.doubt)
-                if outcome.kind == ACCEPT:
-                    passing.append(outcome)
-                elif outcome.kind == UNKNOWN:
-                    # Either dropped here or let through: both paths stay open.
-                    finals.append(Outcome(CLOSED, outcome.where, outcome.where))
-                    passing.append(Outcome(ACCEPT, outcome.where, outcome.where))
-                elif outcome.kind in (DROP, REJECT):
-                    finals.append(Outcome(CLOSED, outcome.where, outcome.doubt))
+                ended = [Outcome(box, UNKNOWN, where)]
+            else:
+                results = self.run(table, called, 0, box, depth + 1, nat)
+                if kind == GOTO:
+                    ended = results
                 else:
-                    finals.append(Outcome(REDIRECTED, outcome.where, outcome.doubt))
-            if not passing:
+                    ended = [item for item in results if item.kind != RETURN]
+                    back = [item.box for item in results if item.kind == RETURN]
+        elif kind == REDIRECT:
+            ended = [Outcome(box, REDIRECT, where, self.rewrite(rule, nat))]
+        else:
+            ended = [Outcome(box, kind, where)]
+        if not complete:
+            return ended, back
+        for item in back:
+            ended.extend(self.run(table, chain, index + 1, item, depth, nat))
+        return ended
+
+    def rewrite(self, rule, nat):
+        """The Nat a DNAT or redirect rule gives; None when its target cannot be read."""
+        if rule.nat is None:
+            return None
+        address, port = rule.nat
+        if address == 'local':
+            return Nat(None, port, True, None)
+        if address is None:
+            return Nat(None, port, True, None) if nat is None else nat
+        version, number = space.address_number(address)
+        if version != self.version:
+            return None
+        local = space.contains(self._local, number) or ipaddress.ip_address(address).is_loopback
+        oif = None if local else self.host.route_device(version, number)
+        return Nat(number, port, local, oif)
+
+    def _through(self, states, chains, finals, nat_allowed):
+        for table, chain in chains:
+            following = []
+            for state in states:
+                box = state.box
+                if chain.devices:
+                    device = space.interval_set((self.interface_index(name), self.interface_index(name))
+                                                for name in chain.devices if self.named(name))
+                    inside, outside = space.cut(box, IIF, device)
+                    if outside is not None:
+                        following.append(_State(outside, state.nat, state.doubt, state.where, state.via))
+                    if inside is None:
+                        continue
+                    box = inside
+                if chain.kind == 'nat' and (state.nat is not None or not nat_allowed or chain.hook != 'prerouting'):
+                    following.append(_State(box, state.nat, state.doubt, state.where, state.via))
+                    continue
+                for outcome in self.run(table, chain, 0, box, 0, state.nat):
+                    kind, where = outcome.kind, outcome.where
+                    if kind == RETURN:
+                        kind, where = chain.policy, (table, chain, None)
+                    if kind == ACCEPT:
+                        # The rule that let it in names the finding better than a later chain's policy.
+                        if where[2] is None and state.where is not None and state.where[2] is not None:
+                            where = state.where
+                        following.append(_State(outcome.box, state.nat, state.doubt, where, state.via))
+                    elif kind in (DROP, REJECT):
+                        finals.append(Final(outcome.box, CLOSED, where, state.via))
+                    elif kind == _PASS_OR_DROP:
+                        following.append(_State(outcome.box, state.nat, where, where, state.via))
+                    elif kind == REDIRECT and outcome.nat is not None and chain.kind == 'nat':
+                        following.append(_State(outcome.box, outcome.nat, state.doubt, where, where))
+                    else:
+                        finals.append(Final(outcome.box, UNDECIDED, where, state.via))
+            states = following
+            if not states:
                 break
-        if passing:
-            last = passing[-1]
-            finals.append(Outcome(OPEN, last.where if self.chains else None, last.doubt))
-        kinds = set(item.kind for item in finals)
-        doubt = next((item.doubt for item in finals if item.doubt is not None), None)
-        if len(kinds) == 1:
-            certain = [item for item in finals if item.doubt is None] or finals
-            return Decision(finals[0].kind, certain[0].where, doubt)
-        return Decision(UNDECIDED, doubt or finals[0].where, doubt or finals[0].where)
+        return states
+
+    def evaluate(self, boxes):
+        """Finals that together hold every packet of the boxes."""
+        finals = []
+        states = self._through([_State(box) for box in boxes], self.early, finals, True)
+        local = [state for state in states if state.nat is None or state.nat.local]
+        routed = [state for state in states if not (state.nat is None or state.nat.local)]
+        passed = self._through(local, self.input, finals, False) + self._through(routed, self.forward, finals, False)
+        for state in passed:
+            verdict = UNDECIDED if state.doubt else OPEN
+            where = state.doubt or state.via or state.where
+            finals.append(Final(state.box, verdict, where, state.via))
+        return finals
+
+    # One packet at a time: what the tests and the brute-force comparison use.
+    def decide(self, packet):
+        box = packet.box(self)
+        finals = self.evaluate([box])
+        verdicts = set(item.verdict for item in finals)
+        if len(verdicts) != 1:
+            raise AssertionError('a single packet got several verdicts: %r' % verdicts)
+        return Decision(finals[0])
+
+
+class Decision(object):
+    def __init__(self, final):
+        self.verdict = final.verdict
+        self.where = final.where
+        self.via = final.via
+
+    def report(self):
+        details = describe(self.where)
+        details['verdict'] = self.verdict
+        return details
+
+
+class Packet(object):
+    """One packet: the first of a new inbound connection unless told otherwise."""
+
+    def __init__(self, family, proto, dport, saddr, daddr=None, iif=None, sport=40000, icmp_type=None,
+                 ttl=64, ct='new'):
+        self.family = family
+        self.proto = proto
+        self.dport = dport
+        self.sport = sport
+        self.saddr = ipaddress.ip_address(saddr)
+        self.daddr = ipaddress.ip_address(daddr) if daddr else None
+        self.iif = iif
+        self.icmp_type = icmp_type
+        self.ttl = ttl
+        self.ct = ct
+
+    def box(self, evaluator):
+        version = VERSIONS[self.family]
+        proto = self.proto if isinstance(self.proto, int) else space.PROTOCOL_NUMBERS[self.proto]
+        daddr = int(self.daddr) if self.daddr is not None else (
+            evaluator._local[0][0] if evaluator._local else 1)
+        values = [None] * len(space.DIMENSIONS)
+        values[FAMILY] = version
+        values[PROTO] = proto
+        values[DPORT] = self.dport if self.dport is not None else 0
+        values[SPORT] = self.sport
+        values[SADDR] = int(self.saddr)
+        values[DADDR] = daddr
+        values[IIF] = evaluator.interface_index(self.iif)
+        values[TTL] = self.ttl
+        values[TYPE] = self.icmp_type or 0
+        values[CODE] = 0
+        values[CT] = space.CT_STATES.index(self.ct)
+        return tuple(space.single(value) for value in values)
+
+    def __repr__(self):
+        return 'Packet(%s %s/%s from %s)' % (self.family, self.proto, self.dport, self.saddr)

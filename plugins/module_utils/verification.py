@@ -1,11 +1,14 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, bluemind.firewall contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""What a recorded policy expects of each port and source, and how the live rules compare.
+"""What a recorded policy expects of every new inbound connection, and how the live rules compare.
 
-A difference is "exposed" (reachable, should be closed: a security problem), "blocked" (closed,
-should be reachable: an availability problem) or "unknown" (a rule the evaluator cannot predict,
-or a DNAT that sends the packet elsewhere, decides it).
+The check is exact: every packet that opens a connection to one of the host's addresses (any
+protocol, destination and source port, source address, input interface) is followed through the
+live rules as part of a box of packets that the rules cannot tell apart, and every box gets the
+kernel's verdict. A difference is "exposed" (reachable, should be closed: a security problem),
+"blocked" (closed, should be reachable: an availability problem) or "unknown" (a rule the evaluator
+cannot predict decides it).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -15,11 +18,15 @@ __metaclass__ = type
 import ipaddress
 
 from ansible_collections.bluemind.firewall.plugins.module_utils import iptables_save, nft_json
+from ansible_collections.bluemind.firewall.plugins.module_utils import packet_space as space
+from ansible_collections.bluemind.firewall.plugins.module_utils.packet_space import (
+    CODE, CT, DADDR, DPORT, FAMILY, IIF, PROTO, SADDR, SPORT, TTL, TYPE,
+)
 from ansible_collections.bluemind.firewall.plugins.module_utils.policy import (
     ADMIN, CLUSTER, EVERYONE, NOBODY, SCHEMA_VERSION, PolicyError,
 )
 from ansible_collections.bluemind.firewall.plugins.module_utils.ruleset import (
-    CLOSED, OPEN, REDIRECT, Evaluator, Packet, Values, describe,
+    CLOSED, OPEN, REDIRECT, UNDECIDED, UNNAMED, Evaluator, Host, describe,
 )
 
 EXPOSED = 'exposed'
@@ -27,19 +34,58 @@ BLOCKED = 'blocked'
 UNKNOWN = 'unknown'
 FINDING_KINDS = (EXPOSED, BLOCKED, UNKNOWN)
 FAMILIES = ('ipv4', 'ipv6')
+VERSIONS = {'ipv4': 4, 'ipv6': 6}
 
-# Ports outside any BlueMind policy that a firewall left open would typically expose (file shares,
-# databases, caches, name service), checked besides the policy's own ports and their neighbours.
+# Ports outside any BlueMind policy that a firewall left open would typically expose: the probes
+# (which cannot try all 65535) try these besides the policy's own ports and their neighbours.
 SAMPLE_PORTS = {'tcp': (1, 21, 23, 53, 111, 135, 139, 445, 3306, 6379, 11211, 27017, 65535),
                 'udp': (53, 123, 161, 5353)}
-# Documentation and reserved ranges: addresses no real peer has, to stand for "anyone else".
+# Documentation and reserved ranges: preferred as the address that stands for "anyone else".
 OUTSIDER_CANDIDATES = {'ipv4': ('203.0.113.7', '198.51.100.7', '192.0.2.7', '100.64.0.7', '10.255.255.7'),
                        'ipv6': ('2001:db8::7', '2001:db8:ffff::7', 'fd00:ffff::7')}
-# Ranges up to this size are checked port by port; wider ones at their edges and middle.
+# Ranges up to this size are probed port by port; wider ones at their edges and middle.
 EXHAUSTIVE_RANGE = 64
 PROBE_EXPECTATIONS = ('open', 'reachable', 'refused', 'filtered', 'closed')
 PROBE_MATCHES = {'open': ('open',), 'reachable': ('open', 'refused'), 'refused': ('refused',),
                  'filtered': ('filtered',), 'closed': ('refused', 'filtered')}
+# Sources that never arrive from the network: the kernel drops them as martians.
+MARTIANS = {4: ('0.0.0.0/8', '127.0.0.0/8', '224.0.0.0/3'),
+            6: ('::/127', 'ff00::/8', '::ffff:0:0/96')}
+# ICMP messages that open an exchange (conntrack "new"), and IPv6's neighbour and multicast
+# listener discovery, which conntrack leaves untracked. Errors are only ever "related" or invalid.
+ICMP_REQUESTS = {4: (1, tuple(space.ICMP_TYPES[name] for name in (
+    'echo-request', 'timestamp-request', 'info-request', 'address-mask-request'))),
+    6: (58, (space.ICMPV6_TYPES['echo-request'], space.ICMPV6_NODE_INFORMATION_QUERY))}
+ICMPV6_UNTRACKED = tuple(space.ICMPV6_TYPES[name] for name in (
+    'mld-listener-query', 'mld-listener-report', 'mld-listener-done', 'nd-router-solicit', 'nd-router-advert',
+    'nd-neighbor-solicit', 'nd-neighbor-advert', 'mld2-listener-report'))
+LINK_LOCAL_V6 = 'fe80::/10'
+# What each backend accepts besides the record's ports, as (family, protocol, {field: values},
+# who may send it, why). Both accept ping and neighbour discovery; ufw's own before.rules
+# (which the collection does not own) also accept a DHCP client's replies and MLD's "done".
+def _types(table, *names):
+    return space.interval_set((table[name], table[name]) for name in names)
+
+
+_ON_LINK = ((255, 255),)
+_COMMON_BASELINE = (
+    (4, 1, {TYPE: _types(space.ICMP_TYPES, 'echo-request')}, EVERYONE, 'ping'),
+    (6, 58, {TYPE: _types(space.ICMPV6_TYPES, 'echo-request')}, EVERYONE, 'ping'),
+    (6, 58, {TYPE: _types(space.ICMPV6_TYPES, 'nd-router-solicit', 'nd-router-advert', 'nd-neighbor-solicit',
+                          'nd-neighbor-advert'), TTL: _ON_LINK}, EVERYONE, 'neighbour discovery'),
+    (6, 58, {TYPE: _types(space.ICMPV6_TYPES, 'mld-listener-query', 'mld-listener-report', 'mld2-listener-report')},
+     LINK_LOCAL_V6, 'multicast listener discovery'),
+)
+BASELINE = {
+    'nftables': _COMMON_BASELINE,
+    'ufw': _COMMON_BASELINE + (
+        (6, 58, {TYPE: _types(space.ICMPV6_TYPES, 'mld-listener-done')}, LINK_LOCAL_V6, 'multicast listener done (ufw)'),
+        (4, 17, {DPORT: ((68, 68),), SPORT: ((67, 67),)}, EVERYONE, 'DHCP client (ufw)'),
+        (6, 17, {DPORT: ((546, 546),), SPORT: ((547, 547),), DADDR: 'link-local'}, LINK_LOCAL_V6,
+         'DHCPv6 client (ufw)'),
+    ),
+}
+PORT_LIST_LIMIT = 1024
 
 
 def canonical(address):
@@ -50,15 +96,15 @@ def _family(address):
     return 'ipv%d' % ipaddress.ip_address(address).version
 
 
-def _networks(items, where):
-    values = Values()
+def _network_values(items, where):
+    found = {4: [], 6: []}
     for item in items:
         try:
             network = ipaddress.ip_network(item, strict=False)
         except (TypeError, ValueError):
             raise PolicyError('policy: %s holds %r, which is not a network' % (where, item))
-        values.add_range(network.network_address, network.broadcast_address)
-    return values
+        found[network.version].append((int(network.network_address), int(network.broadcast_address)))
+    return dict((version, space.interval_set(ranges)) for version, ranges in found.items())
 
 
 def port_list_text(ports):
@@ -100,13 +146,16 @@ class ExpectedPolicy(object):
         for audience in (ADMIN, CLUSTER):
             for family in FAMILIES:
                 items = (sources.get(audience) or {}).get(family) or []
-                self.members[audience, family] = _networks(items, 'sources.%s.%s' % (audience, family))
+                values = _network_values(items, 'sources.%s.%s' % (audience, family))
+                self.members[audience, family] = values[VERSIONS[family]]
         self._audience_cache = {}
         self.peers = policy.get('peers') or {}
         self.cluster_sources = policy.get('cluster_sources') or []
+        self.backend = policy.get('backend', 'nftables')
 
     def member(self, audience, address):
-        return bool(self.members[audience, _family(address)].contains(ipaddress.ip_address(address)))
+        version, number = space.address_number(address)
+        return space.contains(self.members[audience, 'ipv%d' % version], number)
 
     def _audiences(self, proto, port):
         key = (proto, port)
@@ -126,8 +175,14 @@ class ExpectedPolicy(object):
                  if entry_proto == proto and first <= port <= last]
         return ','.join(names)
 
+    def services(self, proto, values):
+        """Names of the policy's ports of this protocol inside an interval set."""
+        return sorted(set(name for entry_proto, first, last, dummy, name in self.ports
+                          if entry_proto == proto and name and space.intersect(values, ((first, last),))))
+
     def checked_ports(self):
-        """[(proto, port)]: the policy's ports, their neighbours, the same numbers in UDP and a sample."""
+        """[(proto, port)] the probes try: the policy's ports, their neighbours, the same numbers in
+        the other protocol, and a sample of others."""
         wanted = set()
         for proto, first, last, dummy, dummy in self.ports:
             if last - first < EXHAUSTIVE_RANGE:
@@ -141,124 +196,335 @@ class ExpectedPolicy(object):
             wanted.update((proto, port) for port in ports)
         return sorted(wanted)
 
-    def _representative(self, network, avoid):
-        """An address of the network, preferring one the avoid() test rejects."""
-        if network.num_addresses <= 2:
-            candidates = [network.network_address]
-        else:
-            candidates = [ipaddress.ip_address(item) for item in OUTSIDER_CANDIDATES[_family(network.network_address)]
-                          if ipaddress.ip_address(item) in network]
-            candidates += [network.network_address + 1, network.broadcast_address - 1]
-        for candidate in candidates:
-            if not avoid(str(candidate)):
-                return str(candidate)
-        return str(candidates[0])
+    def audience_values(self, audience, version):
+        """The source addresses (interval set) an audience stands for; None for everyone."""
+        if audience == EVERYONE:
+            return None
+        if audience in (ADMIN, CLUSTER):
+            return self.members[audience, 'ipv%d' % version]
+        return space.interval_set([space.network_interval(audience)[1]])
 
-    def sources(self, family, own_addresses=()):
-        """[(label, address)]: an outsider, each peer, a host of each cluster source and admin source."""
-        own = set(str(ipaddress.ip_address(item)) for item in own_addresses)
+    def allowed(self, version, host):
+        """[{dimension: values}]: boxes of the packets this policy lets in, for one family."""
         found = []
-        outsiders = [item for item in OUTSIDER_CANDIDATES[family] if not self.member(CLUSTER, item)]
-        strangers = [item for item in outsiders if not self.member(ADMIN, item)]
-        if strangers or outsiders:
-            found.append(('outsider', (strangers or outsiders)[0]))
-        for name in sorted(self.peers):
-            for address in self.peers[name]:
-                if _family(address) == family:
-                    found.append(('peer %s' % name, address))
-        for item in self.cluster_sources:
-            network = ipaddress.ip_network(item, strict=False)
-            if 'ipv%d' % network.version == family:
-                found.append(('cluster source %s' % item, self._representative(network, lambda a: False)))
-        admin_networks = (self.policy.get('sources') or {}).get(ADMIN, {}).get(family) or []
-        for item in admin_networks:
-            network = ipaddress.ip_network(item, strict=False)
-            found.append(('admin source %s' % item,
-                          self._representative(network, lambda a: self.member(CLUSTER, a))))
-        unique = []
-        seen = set(own)
-        for label, address in found:
-            if address not in seen:
-                seen.add(address)
-                unique.append((label, address))
-        return unique
+        for proto, first, last, allow, dummy in self.ports:
+            if allow == NOBODY:
+                continue
+            partial = {FAMILY: space.single(version), PROTO: space.single(space.PROTOCOL_NUMBERS[proto]),
+                       DPORT: ((first, last),)}
+            sources = self.audience_values(allow, version)
+            if sources is not None:
+                partial[SADDR] = sources
+            found.append(partial)
+        for family, proto, fields, audience, dummy in BASELINE.get(self.backend, BASELINE['nftables']):
+            if family != version:
+                continue
+            partial = {FAMILY: space.single(version), PROTO: space.single(proto)}
+            for dim, values in fields.items():
+                partial[dim] = host.link_local(version) if values == 'link-local' else values
+            sources = self.audience_values(audience, version)
+            if sources is not None:
+                partial[SADDR] = sources
+            found.append(partial)
+        return found
+
+    def trusted(self, version):
+        admin = self.members[ADMIN, 'ipv%d' % version]
+        everything = space.full_range(SADDR, version)
+        return space.union(self.members[CLUSTER, 'ipv%d' % version], admin if admin != everything else ())
 
 
-def live_tables(nft_listing, iptables_listing='', ip6tables_listing=''):
-    """Every table of the live ruleset: iptables' own from its save output, the others from nft -j."""
+def live_tables(nft_listing, iptables_listing='', ip6tables_listing='', legacy_listing='', legacy6_listing='',
+                ipsets='', nft_chains=''):
+    """Every table of the live ruleset: iptables' own from its save output, the others from nft -j;
+    legacy iptables tables (a separate set of tables beside nf_tables) from iptables-legacy-save."""
     tables = []
     readable = set()
+    sets = iptables_save.read_ipsets(ipsets)
     for family, listing in (('ip', iptables_listing), ('ip6', ip6tables_listing)):
         incompatible = iptables_save.incompatible_tables(listing)
-        for table in iptables_save.read_tables(listing, family):
+        for table in iptables_save.read_tables(listing, family, ipsets=sets):
             if table.name not in incompatible:
                 tables.append(table)
                 readable.add((family, table.name))
-    return nft_json.read_tables(nft_listing, skip=readable) + tables
+    for family, listing in (('ip', legacy_listing), ('ip6', legacy6_listing)):
+        tables.extend(iptables_save.read_tables(listing, family, 'iptables-legacy-save', sets))
+    return nft_json.read_tables(nft_listing, skip=readable, devices=nft_json.chain_devices(nft_chains)) + tables
 
 
-class LocalHost(object):
-    """This host's addresses, and the interface a packet from a source comes in on."""
+class LocalHost(Host):
+    """This host's addresses (all of them, secondary and virtual ones included), routes and links."""
 
-    def __init__(self, addresses, interface_for=None):
-        self.addresses = [str(ipaddress.ip_address(item)) for item in addresses]
-        self._interface_for = interface_for or (lambda address: None)
-        self._interfaces = {}
-
-    def address(self, family):
-        return next((item for item in self.addresses if _family(item) == family), None)
-
-    def interface(self, source):
-        if source not in self._interfaces:
-            self._interfaces[source] = self._interface_for(source)
-        return self._interfaces[source]
+    def link_local(self, version):
+        values = [space.address_number(item)[1] for item in self.addresses
+                  if ipaddress.ip_address(item).version == version and ipaddress.ip_address(item).is_link_local]
+        return space.interval_set((value, value) for value in values)
 
 
-def classify(should_open, verdict):
-    if verdict == OPEN:
-        return None if should_open else EXPOSED
-    if verdict == CLOSED:
-        return BLOCKED if should_open else None
-    return UNKNOWN
+def host_from_listings(addresses, routes4, routes6, links):
+    """A LocalHost from the parsed JSON of `ip -j address show`, `ip -j -4|-6 route show table main`
+    and `ip -j link show`: every address but loopback's, the main table's routes, the links."""
+    found = []
+    for link in addresses or []:
+        for info in link.get('addr_info', []):
+            if info.get('scope') != 'host' and info.get('local'):
+                found.append(info['local'].split('%')[0])
+    routes = []
+    for listing, default in ((routes4, '0.0.0.0/0'), (routes6, '::/0')):
+        for route in listing or []:
+            if route.get('dev') and route.get('dst') and route.get('type', 'unicast') == 'unicast':
+                routes.append((default if route['dst'] == 'default' else route['dst'], route['dev']))
+    names = [link.get('ifname') for link in links or [] if link.get('ifname')]
+    return LocalHost(found, routes, names)
+
+
+def _initial_boxes(version, evaluator, host):
+    """The packets that open a connection to this host, as boxes."""
+    full = dict((dim, space.full_range(dim, version, len(evaluator.interfaces))) for dim in range(len(space.DIMENSIONS)))
+    full[FAMILY] = space.single(version)
+    full[DPORT] = full[SPORT] = ((1, 65535),)
+    local = host.local(version)
+    if local:
+        full[DADDR] = local
+    icmp, requests = ICMP_REQUESTS[version]
+    boxes = []
+    main = dict(full)
+    main[PROTO] = space.subtract(full[PROTO], space.single(icmp))
+    main[CT] = space.single(space.CT_NEW)
+    boxes.append(main)
+    echo = dict(full)
+    echo[PROTO] = space.single(icmp)
+    echo[TYPE] = space.interval_set((t, t) for t in requests)
+    echo[CT] = space.single(space.CT_NEW)
+    boxes.append(echo)
+    if version == 6:
+        discovery = dict(full)
+        discovery[PROTO] = space.single(icmp)
+        discovery[TYPE] = space.interval_set((t, t) for t in ICMPV6_UNTRACKED)
+        discovery[CT] = space.single(space.CT_UNTRACKED)
+        boxes.append(discovery)
+    return [tuple(box[dim] for dim in range(len(space.DIMENSIONS))) for box in boxes]
+
+
+def plausible_sources(evaluator, host, version):
+    """{interface index: sources judged as arriving on it}: on the interface the host routes them
+    through, and on every interface a rule names; never martians or the host's own addresses."""
+    universe = space.full_range(SADDR, version)
+    for text in MARTIANS[version]:
+        universe = space.subtract(universe, (space.network_interval(text)[1],))
+    universe = space.subtract(universe, host.local(version))
+    unnamed = len(evaluator.interfaces) - 1
+    found = dict((index, universe) for index in range(unnamed))
+    painted = host.route_map(version)
+    if painted is None:
+        found[unnamed] = universe
+        return found
+    routed = {}
+    for first, last, dev in painted:
+        index = evaluator.interface_index(dev)
+        routed.setdefault(index, []).append((first, last))
+    found[unnamed] = space.intersect(universe, space.interval_set(routed.get(unnamed, ())))
+    return found
+
+
+def _split_by_expectation(box, allowed):
+    """([parts the policy lets in], [parts it keeps out]) of a box."""
+    inside = []
+    rest = [box]
+    for partial in allowed:
+        following = []
+        for part in rest:
+            hit = space.box_within(part, partial)
+            if hit is None:
+                following.append(part)
+                continue
+            inside.append(hit)
+            following.extend(space.box_minus(part, partial))
+        rest = following
+        if not rest:
+            break
+    return inside, rest
+
+
+_ICMP_LABELS = ('icmp', 'icmpv6')
+
+
+def _protocol_groups(values, version):
+    """[(label, values)]: each port-carrying protocol and the family's ICMP on its own, the others together."""
+    groups = []
+    rest = values
+    for number in space.PORT_PROTOCOLS + (ICMP_REQUESTS[version][0],):
+        part = space.intersect(values, space.single(number))
+        if part:
+            groups.append((space.PROTOCOL_NAMES[number], part))
+            rest = space.subtract(rest, part)
+    if rest:
+        names = ['%s' % space.PROTOCOL_NAMES.get(first, first) if first == last else '%d-%d' % (first, last)
+                 for first, last in rest]
+        groups.append(('protocol ' + ','.join(names), rest))
+    return groups
+
+
+# Fields a protocol does not have: set to their full range before boxes are merged for the report.
+_IRRELEVANT = {'ports': (TYPE, CODE, CT, TTL), 'icmp': (DPORT, SPORT, CODE, CT), 'other': (DPORT, SPORT, TYPE, CODE, CT, TTL)}
+
+
+def _normal(box, proto_values, kind, version, interfaces):
+    box = space.replace(box, PROTO, proto_values)
+    for dim in _IRRELEVANT[kind]:
+        box = space.replace(box, dim, ((1, 65535),) if dim in (DPORT, SPORT) else space.full_range(dim, version, interfaces))
+    return box
+
+
+class _Report(object):
+    """Turns difference boxes of one family into report entries."""
+
+    def __init__(self, expected, evaluator, host, version):
+        self.expected = expected
+        self.evaluator = evaluator
+        self.version = version
+        self.family = 'ipv%d' % version
+        self.host = host
+        self.universe = space.full_range(SADDR, version)
+        for text in MARTIANS[version]:
+            self.universe = space.subtract(self.universe, (space.network_interval(text)[1],))
+        self.local = host.local(version)
+
+    def source_class(self, values):
+        labels = []
+        if space.subtract(values, self.expected.trusted(self.version)):
+            labels.append('outsider')
+        peers = [name for name in sorted(self.expected.peers)
+                 if any(ipaddress.ip_address(address).version == self.version
+                        and space.contains(values, int(ipaddress.ip_address(address)))
+                        for address in self.expected.peers[name])]
+        if len(peers) > 4:
+            labels.append('peers %s and %d more' % (', '.join(peers[:4]), len(peers) - 4))
+        else:
+            labels.extend('peer %s' % name for name in peers)
+        for label, items in (('cluster source', self.expected.cluster_sources),
+                             ('admin source', (self.expected.policy.get('sources') or {}).get(ADMIN, {}).get(self.family) or [])):
+            for item in items:
+                version, interval = space.network_interval(item)
+                if version == self.version and interval != self.universe_bounds() and space.intersect(values, (interval,)):
+                    labels.append('%s %s' % (label, item))
+        return ', '.join(labels) or 'other'
+
+    def universe_bounds(self):
+        return space.full_range(SADDR, self.version)[0]
+
+    def representative(self, values):
+        for candidate in OUTSIDER_CANDIDATES[self.family]:
+            if space.contains(values, int(ipaddress.ip_address(candidate))):
+                return candidate
+        for name in sorted(self.expected.peers):
+            for address in self.expected.peers[name]:
+                parsed = ipaddress.ip_address(address)
+                if parsed.version == self.version and space.contains(values, int(parsed)):
+                    return str(parsed)
+        first, last = values[0]
+        return space.address_text(self.version, first + 1 if last - first > 1 else first)
+
+    def _filled(self, values):
+        """values with the host's own addresses that lie inside it added back: they are never judged
+        as sources, and without them a prefix such as fe80::/10 would print as a hundred pieces."""
+        holes = [(first, last) for first, last in self.local
+                 if space.contains(values, first - 1) and space.contains(values, last + 1)]
+        return space.union(values, tuple(holes)) if holes else values
+
+    def sources_text(self, values):
+        missing = space.subtract(space.subtract(self.universe, values), self.local)
+        if not missing:
+            return 'any source'
+        if space.size(missing) < space.size(values):
+            return 'any source except %s' % _listing(space.prefixes(self.version, self._filled(missing)))
+        return _listing(space.prefixes(self.version, self._filled(values)))
+
+    def entry(self, kind, proto_label, box, final, expected_open):
+        interfaces = self.evaluator.interfaces
+        ports = box[TYPE] if proto_label in ('icmp', 'icmpv6') else box[DPORT]
+        carries_ports = proto_label in [space.PROTOCOL_NAMES[n] for n in space.PORT_PROTOCOLS]
+        where = describe(final.where)
+        names = [interfaces[i] or '(any interface no rule names)' for first, last in box[IIF]
+                 for i in range(first, last + 1)]
+        entry = {
+            'kind': kind, 'family': self.family, 'proto': proto_label,
+            'port': ('type ' if proto_label in ('icmp', 'icmpv6') else '') + space.ranges_text(ports)
+            if carries_ports or proto_label in ('icmp', 'icmpv6') else 'any',
+            'port_ranges': [list(item) for item in ports] if carries_ports else [],
+            'ports': [port for first, last in ports for port in range(first, last + 1)]
+            if carries_ports and space.size(ports) <= PORT_LIST_LIMIT else [],
+            'services': self.expected.services(proto_label, ports) if carries_ports else [],
+            'sources': space.prefixes(self.version, self._filled(box[SADDR])),
+            'sources_text': self.sources_text(box[SADDR]),
+            'source': self.representative(box[SADDR]),
+            'source_class': self.source_class(box[SADDR]),
+            'source_ports': None if box[SPORT] == ((1, 65535),) else space.ranges_text(box[SPORT]),
+            'interfaces': names,
+            'destinations': None if box[DADDR] == self.local or not self.local
+            else space.prefixes(self.version, box[DADDR]),
+            'hop_limit': None if box[TTL] == ((0, 255),) else space.ranges_text(box[TTL]),
+            'expected': OPEN if expected_open else CLOSED,
+            'actual': final.verdict,
+            'via': describe(final.via)['rule'] if final.via else None,
+        }
+        entry.update(where)
+        return entry
+
+
+def _listing(items, limit=8):
+    if len(items) <= limit:
+        return ', '.join(items)
+    return '%s and %d more' % (', '.join(items[:limit]), len(items) - limit)
+
+
+def _identity(where):
+    return None if where is None else tuple(id(item) for item in where)
 
 
 def compare(tables, expected, host):
-    """(number of checks, grouped differences) of the live tables against the expected policy."""
-    checks = 0
-    groups = {}
-    ports = expected.checked_ports()
-    for family in FAMILIES:
-        evaluator = Evaluator(tables, family)
-        daddr = host.address(family)
-        # Sources the rules cannot tell apart (all peers in one set, say) get one evaluation:
-        # a thousand-peer cluster costs little more than a two-host one.
-        classes = {}
-        for label, source in expected.sources(family, host.addresses):
-            interface = host.interface(source)
-            classes.setdefault(evaluator.source_class(source, interface), []).append((label, source, interface))
-        for members in classes.values():
-            dummy, first, interface = members[0]
-            for proto, port in ports:
-                report = evaluator.decide(Packet(family, proto, port, first, daddr, interface)).report()
-                for label, source, dummy in members:
-                    should_open = expected.allows(proto, port, source)
-                    kind = classify(should_open, report['verdict'])
-                    checks += 1
-                    if kind is None:
-                        continue
-                    key = (kind, family, proto, label, source, report['verdict'], report['table'],
-                           report['chain'], report['position'], report['rule'], should_open)
-                    groups.setdefault(key, []).append(port)
+    """(number of cells evaluated, grouped differences) of the live tables against the policy."""
+    cells = 0
     differences = []
-    for key, found in sorted(groups.items(), key=lambda item: (FINDING_KINDS.index(item[0][0]),) + item[0][1:5]):
-        kind, family, proto, label, source, verdict, table, chain, position, rule, should_open = key
-        differences.append({
-            'kind': kind, 'family': family, 'proto': proto, 'ports': sorted(found), 'port': port_list_text(found),
-            'services': sorted(set(name for name in (expected.service(proto, p) for p in found) if name)),
-            'source': source, 'source_class': label, 'expected': OPEN if should_open else CLOSED,
-            'actual': verdict, 'table': table, 'chain': chain, 'position': position, 'rule': rule,
-        })
-    return checks, differences
+    for family in FAMILIES:
+        version = VERSIONS[family]
+        evaluator = Evaluator(tables, family, host)
+        finals = evaluator.evaluate(_initial_boxes(version, evaluator, host))
+        cells += len(finals)
+        allowed = expected.allowed(version, host)
+        arrivals = plausible_sources(evaluator, host, version)
+        groups = {}
+        for final in finals:
+            inside, outside = _split_by_expectation(final.box, allowed)
+            parts = []
+            if final.verdict == OPEN:
+                parts = [(EXPOSED, part, False) for part in outside]
+            elif final.verdict == CLOSED:
+                parts = [(BLOCKED, part, True) for part in inside]
+            else:
+                parts = [(UNKNOWN, part, True) for part in inside] + [(UNKNOWN, part, False) for part in outside]
+            for kind, part, expected_open in parts:
+                for first, last in part[IIF]:
+                    for index in range(first, last + 1):
+                        sources = space.intersect(part[SADDR], arrivals.get(index, ()))
+                        if not sources:
+                            continue
+                        judged = space.replace(space.replace(part, IIF, space.single(index)), SADDR, sources)
+                        for label, proto_values in _protocol_groups(judged[PROTO], version):
+                            number = proto_values[0][0]
+                            shape = 'icmp' if label in _ICMP_LABELS else 'ports' if (
+                                len(proto_values) == 1 and proto_values[0][0] == proto_values[0][1]
+                                and number in space.PORT_PROTOCOLS) else 'other'
+                            normal = _normal(judged, proto_values, shape, version, len(evaluator.interfaces))
+                            key = (kind, label, _identity(final.where), _identity(final.via), final.verdict, expected_open)
+                            groups.setdefault(key, (final, []))[1].append(normal)
+        report = _Report(expected, evaluator, host, version)
+        for (kind, label, dummy, dummy, dummy, expected_open), (final, boxes) in groups.items():
+            for box in space.coalesce(boxes):
+                differences.append(report.entry(kind, label, box, final, expected_open))
+    differences.sort(key=lambda item: (FINDING_KINDS.index(item['kind']), item['family'], item['proto'],
+                                       item['port_ranges'][:1], item['sources'][:1]))
+    return cells, differences
 
 
 def redirects(tables):
@@ -271,9 +537,19 @@ def difference_text(item):
     where = item['rule'] if item['table'] is None else '%s, chain %s, %s' % (
         item['table'], item['chain'], item['rule'] if item['position'] is None
         else '%s: %s' % (item['position'], item['rule']))
-    return '%s %s/%s %s from %s %s: %s (expected %s) -- decided by %s' % (
-        item['kind'], item['proto'], item['port'], item['family'], item['source_class'], item['source'],
-        item['actual'], item['expected'], where)
+    qualifiers = ''
+    if item.get('source_ports'):
+        qualifiers += ', source port %s' % item['source_ports']
+    if item.get('hop_limit'):
+        qualifiers += ', hop limit %s' % item['hop_limit']
+    if item.get('destinations'):
+        qualifiers += ', to %s' % _listing(item['destinations'])
+    named = [name for name in item.get('interfaces') or [] if not name.startswith('(')]
+    if named:
+        qualifiers += ', in on %s' % ', '.join(named)
+    return '%s %s/%s %s from %s (%s)%s: %s (expected %s) -- decided by %s' % (
+        item['kind'], item['proto'], item['port'], item['family'], item.get('sources_text', item['source']),
+        item['source_class'], qualifiers, item['actual'], item['expected'], where)
 
 
 def probe_plan(expected, source):

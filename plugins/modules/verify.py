@@ -13,25 +13,29 @@ module: verify
 short_description: Prove that the live firewall of a host enforces its BlueMind policy
 version_added: 0.2.0
 description:
-  - Reads the whole inbound path of the host, not only the collection's table, and computes for a
-    sample of connections what the kernel would do with them; compares that with the policy.
+  - Reads the whole inbound path of the host, not only the collection's table, and computes what
+    the kernel does with every packet that opens a new connection to the host; compares that with
+    the policy. The answer is exact, not sampled (see notes for what "every packet" covers).
   - The policy is the record the role wrote (C(/etc/bluemind-firewall/policy.json)), or O(policy).
-  - "Read: every nftables table and base chain on the ingress, prerouting and input hooks, in
-    priority order, with chain policies, jumps, gotos, returns, named and anonymous sets, intervals,
-    prefixes and verdict maps. Tables that iptables manages through nf_tables (ufw, Docker, fail2ban,
-    bm-iptables) hold opaque C(xt) expressions in C(nft -j) output, so they are read from
-    C(iptables-save) and C(ip6tables-save) instead; with legacy iptables those are read the same way."
-  - A packet must pass every base chain, so a drop in any table closes the port. A DNAT or redirect in
-    prerouting sends the packet elsewhere before the input chains decide; such ports are reported as
-    V(unknown) (the forward path decides them, and it is not evaluated), and every such rule is
-    listed in RV(redirects).
-  - "Checked: every port of the policy (ranges port by port up to 64 ports), the ports next to each,
-    the same numbers in UDP, and a sample of common service ports; for each address family and each
-    source: an outsider address that is in no trusted set, every cluster peer, an address of each
-    cluster source and of each admin source."
+  - "Read: every nftables table and base chain on the ingress (device-bound chains for their
+    device only), prerouting, input and (after a DNAT) forward hooks, in priority order, with chain
+    policies, jumps, gotos, returns, named and anonymous sets, intervals, prefixes, interface
+    wildcards and verdict maps. Tables that iptables manages through nf_tables (ufw, Docker,
+    fail2ban, bm-iptables) hold opaque C(xt) expressions in C(nft -j) output, so they are read from
+    C(iptables-save) and C(ip6tables-save) instead; legacy iptables tables from
+    C(iptables-legacy-save) when C(/proc/net/ip_tables_names) lists any; ipset contents from
+    C(ipset save)."
+  - A packet must pass every base chain, so a drop in any table closes the port. A DNAT in
+    prerouting rewrites the destination; the rewritten packet is followed through the forward hook
+    (Docker's DOCKER-USER included), or through the input hook again when the new destination is
+    the host itself (a redirect). A port the policy closes that a DNAT makes reachable is
+    V(exposed), naming the DNAT rule; every DNAT and redirect rule is also listed in RV(redirects).
+  - The packets are split into boxes at every boundary the live rules mention (protocol,
+    destination and source port, source address, input interface, destination address, ICMP type,
+    hop limit); the rules treat every packet of a box alike, so one evaluation per box is exact.
   - A difference is V(exposed) (reachable, should be closed), V(blocked) (closed, should be
     reachable) or V(unknown) (a rule the module cannot evaluate exactly decides it, for example a
-    rate limit or a random number, or a DNAT). Unknown is never resolved by a guess.
+    packet mark or a random number). Unknown is never resolved by a guess.
   - With O(targets), it also makes TCP connections from this host, concurrently, and classifies each
     as open, refused or filtered. The collection's rules drop, so its closed ports show as filtered.
     Refused means the packet reached the target and nothing listens there, or another firewall
@@ -112,11 +116,18 @@ attributes:
     description: Linux hosts with nftables or iptables.
     platforms: posix
 notes:
-  - Needs root to read the ruleset. Uses C(nft), C(iptables-save), C(ip6tables-save) and C(ip) when
-    present; a host without C(nft) is read from iptables alone.
-  - The evaluated packets are the first packet of a new connection (a TCP SYN or a UDP datagram) to
-    this host's first address of the family, coming in on the interface the host routes the source
-    through.
+  - Needs root to read the ruleset. Uses C(nft), C(iptables-save), C(ip6tables-save), C(ipset) and
+    C(ip) when present; a host without C(nft) is read from iptables alone.
+  - "Every packet means: the first packet of a new inbound connection (a TCP SYN, a UDP or other
+    datagram with conntrack state new, an ICMP or ICMPv6 request) and IPv6 neighbour and multicast
+    listener discovery (untracked), over IPv4 and IPv6, to any address of the host (secondary,
+    virtual and link-local ones included), from any source address, coming in on the interface the
+    host routes that source through or on any interface a rule names. Loopback, martian sources
+    and the host's own addresses are not judged. Replies, ICMP errors (related or invalid) and
+    packets to broadcast or multicast addresses are not part of it."
+  - Rate limits, quotas and connection counts are read as not yet exceeded (one new connection):
+    a rule that accepts a port under a rate limit opens that port.
+  - Policy routing rules (C(ip rule)) are not read; sources are routed with the main table.
 seealso:
   - module: bluemind.firewall.nftables_table
 '''
@@ -157,7 +168,8 @@ compliant:
   returned: always
   type: bool
 checks:
-  description: Connections evaluated by the static check (ports x sources x families).
+  description: Boxes of packets the static check evaluated, over both families (each box is a set of
+    packets the rules treat alike).
   returned: always
   type: int
 exposed:
@@ -173,34 +185,66 @@ exposed:
       description: V(ipv4) or V(ipv6).
       type: str
     proto:
-      description: V(tcp) or V(udp).
+      description: V(tcp), V(udp), V(icmp), V(icmpv6), another protocol's name, or V(protocol ...) for several.
       type: str
     ports:
-      description: The port numbers.
+      description: The port numbers, when the entry holds at most 1024 of them (else empty; see
+        RV(exposed[].port_ranges)).
       type: list
       elements: int
     port:
-      description: The same port numbers, as text with ranges.
+      description: The same port numbers, as text with ranges; for ICMP, the message types (C(type 13,15));
+        V(any) for protocols without ports.
       type: str
       sample: "10050-10052,10060"
+    port_ranges:
+      description: The ports as [first, last] pairs.
+      type: list
+      elements: list
+    source_ports:
+      description: The source ports, when the difference holds only for some (null for any).
+      type: str
+    sources:
+      description: The source addresses the difference holds for, as prefixes.
+      type: list
+      elements: str
+    sources_text:
+      description: The same, for reading (C(any source), C(any source except ...)).
+      type: str
+    interfaces:
+      description: The input interfaces it holds for; V((any interface no rule names)) stands for every other.
+      type: list
+      elements: str
+    destinations:
+      description: The host's addresses it holds for, when not all of them (null for all).
+      type: list
+      elements: str
+    hop_limit:
+      description: The TTL or hop limit values it holds for, when not all (null for all).
+      type: str
+    via:
+      description: The DNAT rule the packets went through, or null.
+      type: str
     services:
       description: The policy's names for those ports.
       type: list
       elements: str
     source:
-      description: Source address evaluated.
+      description: One source address of the difference, preferably a documentation address or a peer.
       type: str
     source_class:
-      description: What the source stands for, such as V(outsider), V(peer mx2), V(cluster source 192.0.2.0/24).
+      description: What the sources hold, such as V(outsider), V(peer mx2), V(cluster source 192.0.2.0/24),
+        joined by commas.
       type: str
     expected:
       description: V(open) or V(closed).
       type: str
     actual:
-      description: V(open), V(closed), V(unknown) or V(redirected).
+      description: V(open), V(closed) or V(unknown).
       type: str
     table:
-      description: Family and name of the deciding table; null when no chain decided (netfilter accepts by default).
+      description: Family and name of the deciding table (the DNAT's for a packet it forwarded); null
+        when no chain decided (netfilter accepts by default).
       type: str
     chain:
       description: Deciding chain.
@@ -232,7 +276,7 @@ blocked:
   type: list
   elements: dict
 unknown:
-  description: Decided by a rule the module cannot evaluate exactly, or redirected by a DNAT; entries as in RV(exposed).
+  description: Decided by a rule the module cannot evaluate exactly; entries as in RV(exposed).
   returned: always
   type: list
   elements: dict
@@ -319,41 +363,42 @@ class Verify(object):
         except PolicyError as exc:
             self.module.fail_json(msg=str(exc))
 
-    def local_host(self, expected):
-        addresses = []
-        listing = self.output(['ip', '-j', 'address', 'show'])
-        for link in json.loads(listing or '[]'):
-            for info in link.get('addr_info', []):
-                if info.get('scope') == 'global' and info.get('local'):
-                    addresses.append(info['local'])
-        sources = [address for family in verification.FAMILIES
-                   for dummy, address in expected.sources(family, addresses)]
-        interfaces = self.interfaces(sources)
-        return verification.LocalHost(addresses, interfaces.get)
+    def local_host(self):
+        """Every address of the host (secondary, virtual and link-local ones included), its main
+        routing table (which interface each source comes in on) and its interface names."""
+        def listing(args):
+            return json.loads(self.output(['ip', '-j'] + args) or '[]')
+        return verification.host_from_listings(
+            listing(['address', 'show']), listing(['-4', 'route', 'show', 'table', 'main']),
+            listing(['-6', 'route', 'show', 'table', 'main']), listing(['link', 'show']))
 
-    def interfaces(self, sources):
-        """{source: the interface this host routes it through}, from one `ip -batch` run; a source
-        without a route is left out, and the rules that match on interfaces then give unknown."""
-        path = self.module.get_bin_path('ip')
-        if not path or not sources:
-            return {}
-        commands = ''.join('route get %s\n' % source for source in sources)
-        dummy, out, dummy = self.module.run_command([path, '-j', '-force', '-batch', '-'], data=commands,
-                                                    binary_data=True)
-        found = {}
-        for line in out.splitlines():
-            try:
-                route = json.loads(line)[0]
-                found[verification.canonical(route['dst'])] = route['dev']
-            except (ValueError, IndexError, KeyError, TypeError):
-                continue
-        return found
+    def legacy_listing(self, command, names):
+        """iptables-legacy-save output when the host has legacy tables of that family. The list in /proc
+        is read first: running the legacy tool on a host without them would load kernel modules."""
+        try:
+            with open(names) as handle:
+                if not handle.read().split():
+                    return ''
+        except (IOError, OSError):
+            return ''
+        return self.output([command])
 
     def static_check(self):
         expected = self.expected_policy()
-        tables = verification.live_tables(self.output(['nft', '-j', 'list', 'ruleset']),
-                                          self.output(['iptables-save']), self.output(['ip6tables-save']))
-        checks, differences = verification.compare(tables, expected, self.local_host(expected))
+        listings = {'nft': self.output(['nft', '-j', 'list', 'ruleset'])}
+        # Where iptables itself is the legacy variant, its save output is the legacy tables.
+        legacy = 'legacy' in self.output(['iptables-save', '--version'])
+        for command, names in (('iptables', '/proc/net/ip_tables_names'), ('ip6tables', '/proc/net/ip6_tables_names')):
+            if legacy:
+                listings[command] = ''
+                listings[command + '-legacy'] = self.legacy_listing(command + '-save', names)
+            else:
+                listings[command] = self.output([command + '-save'])
+                listings[command + '-legacy'] = self.legacy_listing(command + '-legacy-save', names)
+        tables = verification.live_tables(
+            listings['nft'], listings['iptables'], listings['ip6tables'], listings['iptables-legacy'],
+            listings['ip6tables-legacy'], self.output(['ipset', 'save']), self.output(['nft', 'list', 'chains']))
+        checks, differences = verification.compare(tables, expected, self.local_host())
         return expected.policy, checks, differences, verification.redirects(tables)
 
     def probe_targets(self):

@@ -31,8 +31,20 @@ record() {
   local name=$1
   mkdir -p "$out/$name"
   on 'nft -j list ruleset' | python3 -m json.tool --indent 1 > "$out/$name/nft.json"
+  on 'nft list chains' > "$out/$name/nft-chains.txt"
   on 'iptables-save' | { grep -v '^#' || true; } > "$out/$name/iptables-save.txt"
   on 'ip6tables-save' | { grep -v '^#' || true; } > "$out/$name/ip6tables-save.txt"
+  # What the verify module reads besides the rules: addresses, routes, links; legacy tables and
+  # ipsets only where the state has them.
+  on 'printf "{\"address\": %s, \"route4\": %s, \"route6\": %s, \"link\": %s}" "$(ip -j address show)" "$(ip -j -4 route show table main)" "$(ip -j -6 route show table main)" "$(ip -j link show)"' \
+    | python3 -m json.tool --indent 1 > "$out/$name/host.json"
+  if [ -n "$(on 'cat /proc/net/ip_tables_names')" ]; then
+    on 'iptables-legacy-save' | { grep -v '^#' || true; } > "$out/$name/iptables-legacy-save.txt"
+    on 'ip6tables-legacy-save' | { grep -v '^#' || true; } > "$out/$name/ip6tables-legacy-save.txt"
+  fi
+  if on 'command -v ipset >/dev/null && [ -n "$(ipset list -n)" ]'; then
+    on 'ipset save' > "$out/$name/ipset-save.txt"
+  fi
   echo "recorded $name"
 }
 
@@ -71,6 +83,8 @@ record bm_iptables_like
 reset
 on 'ufw --force enable >/dev/null 2>&1 || true; ufw allow 25/tcp >/dev/null; ufw allow 8090,8091/tcp >/dev/null'
 record ufw_enabled
+# ufw would still count itself enabled once its chains are flushed below, and refuse rule changes.
+on 'ufw --force reset >/dev/null'
 
 # A construct an evaluator is not expected to know: a random verdict in another table.
 reset
@@ -83,3 +97,69 @@ table inet odd {
 }
 RULES"
 record unknown_construct
+
+# Hand-made edits inside the collection's own table that a sampled check could not see (issue 10).
+for change in 'one_port:tcp dport 12345 accept' \
+              'foreign_range:ip saddr 198.18.0.0/15 accept' \
+              'wildcard_interface:iifname "eth*" tcp dport 3306 accept' \
+              'source_port:udp sport 67 udp dport 68 accept'; do
+  reset
+  on "nft insert rule inet bluemind_firewall input ${change#*:}"
+  record "${change%%:*}"
+done
+
+# A second address on the host, and a rule that opens a port on that address only.
+reset
+on 'ip address add 10.89.45.200/24 dev eth0 && ip address add fd42:89:45::200/64 dev eth0 nodad'
+on 'nft insert rule inet bluemind_firewall input ip daddr 10.89.45.200 tcp dport 8443 accept'
+record second_address
+on 'ip address del 10.89.45.200/24 dev eth0 && ip address del fd42:89:45::200/64 dev eth0'
+
+# A chain bound to one device: the netdev ingress hook of a second interface drops SMTP there only.
+reset
+on 'ip link add eth1 type veth peer name eth1-peer && ip address add 10.99.0.1/24 dev eth1 && ip link set eth1 up'
+on "nft -f - <<'RULES'
+table netdev edge {
+	chain ingress {
+		type filter hook ingress device \"eth1\" priority 0; policy accept;
+		tcp dport 25 drop
+	}
+}
+RULES"
+record device_chain
+on 'nft delete table netdev edge; ip link del eth1'
+
+# A local redirect: 2525 is handed to the SMTP port, which is open to everyone.
+reset
+on "nft -f - <<'RULES'
+table ip redirect_smtp {
+	chain prerouting {
+		type nat hook prerouting priority dstnat; policy accept;
+		tcp dport 2525 redirect to :25
+	}
+}
+RULES"
+record local_redirect
+
+# An ipset match: a block list of one network and the peer's address.
+reset
+on 'command -v ipset >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ipset >/dev/null'
+on 'ipset create blocklist hash:net && ipset add blocklist 198.51.100.0/24 && ipset add blocklist 10.89.45.12'
+on 'iptables -I INPUT -m set --match-set blocklist src -j DROP'
+record ipset_match
+on 'iptables -D INPUT -m set --match-set blocklist src -j DROP && ipset destroy blocklist'
+
+# The ufw backend, converged by the site playbook (its own record), then an admin's hand-made rules.
+on 'nft flush ruleset'
+ansible-playbook -i "$inventory" bluemind.firewall.site \
+  -e bluemind_firewall_backend=ufw -e bluemind_firewall_backend_switch=true > /tmp/record-ufw.log || { tail -30 /tmp/record-ufw.log; exit 1; }
+podman exec rec1 cat /etc/bluemind-firewall/policy.json | python3 -m json.tool --indent 1 > "$out/policy_ufw.json"
+record ufw_backend
+on 'ufw allow 12345/tcp >/dev/null && ufw insert 1 allow from 198.18.0.0/15 >/dev/null'
+record ufw_backend_handmade
+
+# Last, as the legacy tables cannot be unloaded from the namespace and ufw then fails: a legacy
+# iptables table beside the ufw backend's rules; its drop of 443 closes the port too.
+on 'iptables-legacy -A INPUT -p tcp --dport 443 -j DROP && ip6tables-legacy -A INPUT -p tcp --dport 443 -j DROP'
+record legacy_table
+

@@ -3,7 +3,8 @@
 import pytest
 
 from ansible_collections.bluemind.firewall.plugins.module_utils import iptables_save, nft_json, verification
-from ansible_collections.bluemind.firewall.plugins.module_utils.ruleset import Evaluator, Packet
+from ansible_collections.bluemind.firewall.plugins.module_utils import packet_space as space
+from ansible_collections.bluemind.firewall.plugins.module_utils.ruleset import Evaluator, Host, Packet
 
 PEER = '10.0.0.2'
 STRANGER = '203.0.113.9'
@@ -115,34 +116,50 @@ def test_conntrack_state_loopback_and_reject():
     assert verdict(document, 25).verdict == 'closed'
     assert verdict(document, 25).report()['rule'].endswith('reject')
     assert verdict(document, 26).verdict == 'open'
-    assert verdict(document, 25, iif='lo').verdict == 'open'
+    # Loopback traffic is never judged: lo is not among the interfaces packets are evaluated on.
+    assert 'lo' not in Evaluator(verification.live_tables(document), 'ipv4').interfaces
 
 
-def test_a_rate_limit_is_unknown_unless_every_path_agrees():
+def test_a_rate_limit_is_read_as_not_exceeded_and_its_over_form_never_matches():
     limit = {'limit': {'rate': 5, 'per': 'second'}}
     document = ruleset(('inet', 't', input_chain([[tcp(25), limit, ACCEPT]]), None))
     decision = verdict(document)
+    assert decision.verdict == 'open'
+    assert decision.report()['position'] == 'handle 1'
+    over = {'limit': {'rate': 5, 'per': 'second', 'inv': True}}
+    flood_guard = ruleset(('inet', 't', input_chain([[tcp(25), over, DROP]], 'accept'), None))
+    assert verdict(flood_guard).verdict == 'open'
+    meter = {'meter': {'name': 'ping', 'key': {'payload': {'protocol': 'ip', 'field': 'saddr'}},
+                       'stmt': {'limit': {'rate': 1, 'per': 'second', 'inv': True}}}}
+    assert verdict(ruleset(('inet', 't', input_chain([[tcp(25), meter, DROP]], 'accept'), None))).verdict == 'open'
+
+
+def test_a_mark_is_unknown_unless_every_path_agrees():
+    mark = {'match': {'op': '==', 'left': {'meta': {'key': 'mark'}}, 'right': 1}}
+    document = ruleset(('inet', 't', input_chain([[tcp(25), mark, ACCEPT]]), None))
+    decision = verdict(document)
     assert decision.verdict == 'unknown'
     assert decision.report()['position'] == 'handle 1'
-    agreeing = ruleset(('inet', 't', input_chain([[tcp(25), limit, ACCEPT], [tcp(25), ACCEPT]]), None))
+    agreeing = ruleset(('inet', 't', input_chain([[tcp(25), mark, ACCEPT], [tcp(25), ACCEPT]]), None))
     assert verdict(agreeing).verdict == 'open'
     # A definite drop later in the path closes the port whatever the uncertain rule did.
-    closed = ruleset(('inet', 't', input_chain([[tcp(25), limit, DROP]], 'accept'), None),
+    closed = ruleset(('inet', 't', input_chain([[tcp(25), mark, DROP]], 'accept'), None),
                      ('inet', 'u', input_chain([[tcp(25), DROP]], 'accept', 5), None))
     assert verdict(closed).verdict == 'closed'
 
 
-def test_an_unknown_interface_makes_interface_rules_unknown():
-    rules = [[{'match': {'op': '==', 'left': {'meta': {'key': 'iifname'}}, 'right': 'eth1'}}, tcp(25), ACCEPT]]
+def test_interface_names_and_wildcards():
+    rules = [[{'match': {'op': '==', 'left': {'meta': {'key': 'iifname'}}, 'right': 'eth1'}}, tcp(25), ACCEPT],
+             [{'match': {'op': '==', 'left': {'meta': {'key': 'iifname'}}, 'right': 'wg*'}}, tcp(26), ACCEPT]]
     document = ruleset(('inet', 't', input_chain(rules), None))
     assert verdict(document, iif='eth1').verdict == 'open'
     assert verdict(document, iif='eth0').verdict == 'closed'
-    assert verdict(document, iif=None).verdict == 'unknown'
-    # Not knowing the interface still rules out loopback: the evaluated sources are remote.
-    from_loopback = {'match': {'op': '==', 'left': {'meta': {'key': 'iif'}}, 'right': 'lo'}}
-    loopback = ruleset(('inet', 't', input_chain([[from_loopback, ACCEPT]]), None))
-    assert verdict(loopback, iif=None).verdict == 'closed'
-    assert verdict(loopback, iif='lo').verdict == 'open'
+    # An interface no rule names: one representative stands for all of them.
+    assert verdict(document, iif=None).verdict == 'closed'
+    assert verdict(document, 26, iif='wg*').verdict == 'open'
+    assert verdict(document, 26, iif='eth1').verdict == 'closed'
+    evaluator = Evaluator(verification.live_tables(document), 'ipv4', Host(links=['wg0', 'eth0']))
+    assert evaluator.interfaces == ['eth1', 'wg0', 'wg*', '']
     assert verdict({}, iif=None, iptables='*filter\n:INPUT DROP [0:0]\n-A INPUT -i lo -j ACCEPT\nCOMMIT\n').verdict == 'closed'
 
 
@@ -166,12 +183,23 @@ def test_unknown_expressions_and_statements_give_unknown():
     assert verdict(queued).verdict == 'unknown'
 
 
-def test_a_dnat_in_prerouting_redirects():
+def test_a_dnat_is_followed_through_the_forward_hook():
     dnat = [tcp(8080), {'dnat': {'addr': '172.17.0.2', 'port': 80}}]
     document = ruleset(('ip', 'nat', {'pre': ('prerouting', -100, 'nat', [dnat])}, None),
                        ('inet', 't', input_chain([]), None))
-    assert verdict(document, 8080).verdict == 'redirected'
+    decision = verdict(document, 8080)
+    assert decision.verdict == 'open'
+    assert decision.report()['rule'] == 'tcp dport 8080 dnat to 172.17.0.2:80'
     assert verdict(document, 8081).verdict == 'closed'
+    guarded = ruleset(('ip', 'nat', {'pre': ('prerouting', -100, 'nat', [dnat])}, None),
+                      ('inet', 't', {'forward': ('forward', 0, 'drop', [[tcp(81), ACCEPT]])}, None))
+    assert verdict(guarded, 8080).verdict == 'closed'
+    # A redirect to the host itself is evaluated again on input, with its new port.
+    redirect = [tcp(2525), {'redirect': {'port': 25}}]
+    local = ruleset(('ip', 'nat', {'pre': ('prerouting', -100, 'nat', [redirect])}, None),
+                    ('inet', 't', input_chain([[tcp(25), ACCEPT]]), None))
+    assert verdict(local, 2525).verdict == 'open'
+    assert verdict(local, 2526).verdict == 'closed'
 
 
 def test_ip_tables_do_not_touch_ipv6_and_inet_tables_touch_both():
@@ -243,15 +271,18 @@ def test_nft_rule_text_reads_like_nft():
     assert nft_json.rule_text(item) == 'ip saddr @peers tcp dport { 25, 465-466 } accept comment "mail"'
 
 
-def test_sources_the_rules_tell_apart_are_evaluated_apart():
+def test_sources_the_rules_cannot_tell_apart_share_one_box():
     sets = {'peers': ['10.0.0.2', '10.0.0.3']}
     document = ruleset(('inet', 't', input_chain([[saddr('@peers'), tcp(24), ACCEPT]]), sets))
     evaluator = Evaluator(verification.live_tables(document), 'ipv4')
-    assert evaluator.source_class('10.0.0.2', 'eth0') == evaluator.source_class('10.0.0.3', 'eth0')
-    assert evaluator.source_class('10.0.0.2', 'eth0') != evaluator.source_class(STRANGER, 'eth0')
-    assert evaluator.source_class('10.0.0.2', 'eth0') != evaluator.source_class('10.0.0.2', 'eth1')
+    full = [space.full_range(dim, 4, len(evaluator.interfaces)) for dim in range(len(space.DIMENSIONS))]
+    full[space.PROTO] = space.single(6)
+    full[space.CT] = space.single(space.CT_NEW)
+    finals = evaluator.evaluate([tuple(full)])
+    opened = [item.box for item in finals if item.verdict == 'open']
+    assert [(box[space.SADDR], box[space.DPORT]) for box in opened] == [
+        (((0x0a000002, 0x0a000003),), ((24, 24),))]
     by_source = {'vmap': {'key': {'payload': {'protocol': 'ip', 'field': 'saddr'}},
                           'data': {'set': [['10.0.0.2', ACCEPT]]}}}
-    mapped = Evaluator(verification.live_tables(ruleset(('inet', 't', input_chain([[by_source]]), None))), 'ipv4')
-    assert mapped.source_class('10.0.0.2', 'eth0') != mapped.source_class('10.0.0.3', 'eth0')
     assert verdict(ruleset(('inet', 't', input_chain([[by_source]]), None)), source='10.0.0.2').verdict == 'open'
+    assert verdict(ruleset(('inet', 't', input_chain([[by_source]]), None)), source='10.0.0.3').verdict == 'closed'
