@@ -59,7 +59,7 @@ def verification_report(hostvars, cluster_hosts, outsiders=(), fail_on=('exposed
             continue
         found = [item for kind in ('exposed', 'blocked', 'unknown') for item in static.get(kind) or []]
         if not found:
-            lines.append('  %s: compliant (%d checks)' % (host, static['checks']))
+            lines.append('  %s: compliant (every new connection, %d boxes of packets)' % (host, static['checks']))
             continue
         lines.extend('  %s: %s' % (host, text) for text in static['msg'].splitlines())
         failures.extend('%s: %s %s/%s %s from %s' % (host, item['kind'], item['proto'], item['port'], item['family'],

@@ -211,11 +211,21 @@ class Table(object):
         return '%s %s%s' % (self.family, self.name, suffix)
 
 
+class NotForwarded(object):
+    """Where a DNAT-ed packet ends when the kernel does not forward that family."""
+
+    def __init__(self, family):
+        self.rule = 'the kernel does not forward it (%s = 0)' % (
+            'net.ipv4.ip_forward' if family == 'ipv4' else 'net.ipv6.conf.all.forwarding')
+
+
 def describe(where):
     """{'table', 'chain', 'rule', 'position'} of a deciding rule, for reports."""
     if where is None:
         return {'table': None, 'chain': None, 'position': None,
                 'rule': 'no base chain on the input path drops it (netfilter accepts by default)'}
+    if isinstance(where, NotForwarded):
+        return {'table': None, 'chain': None, 'position': None, 'rule': where.rule}
     table, chain, rule = where
     if rule is None:
         return {'table': table.label, 'chain': chain.name, 'position': None, 'rule': 'policy %s' % chain.policy}
@@ -307,13 +317,15 @@ class Host(object):
 
     addresses: every local address (text). routes: [(CIDR, device)] of the main routing table, or None
     when not known (then every source may arrive on any interface no rule names). links: interface names.
+    forwarding: {4: bool, 6: bool} as the kernel's sysctls say; a family left out is taken as forwarding.
     """
 
-    def __init__(self, addresses=(), routes=None, links=()):
+    def __init__(self, addresses=(), routes=None, links=(), forwarding=None):
         self.addresses = [str(ipaddress.ip_address(item)) for item in addresses]
         self.routes = None if routes is None else [(ipaddress.ip_network(net, strict=False), dev)
                                                    for net, dev in routes]
         self.links = list(links)
+        self.forwarding = dict(forwarding or {})
 
     def local(self, version):
         values = [space.address_number(item)[1] for item in self.addresses
@@ -590,6 +602,9 @@ class Evaluator(object):
         states = self._through([_State(box) for box in boxes], self.early, finals, True)
         local = [state for state in states if state.nat is None or state.nat.local]
         routed = [state for state in states if not (state.nat is None or state.nat.local)]
+        if routed and self.host.forwarding.get(self.version, True) is False:
+            finals.extend(Final(state.box, CLOSED, NotForwarded(self.family), state.via) for state in routed)
+            routed = []
         passed = self._through(local, self.input, finals, False) + self._through(routed, self.forward, finals, False)
         for state in passed:
             verdict = UNDECIDED if state.doubt else OPEN

@@ -26,7 +26,7 @@ from ansible_collections.bluemind.firewall.plugins.module_utils.policy import (
     ADMIN, CLUSTER, EVERYONE, NOBODY, SCHEMA_VERSION, PolicyError,
 )
 from ansible_collections.bluemind.firewall.plugins.module_utils.ruleset import (
-    CLOSED, OPEN, REDIRECT, UNDECIDED, UNNAMED, Evaluator, Host, describe,
+    CLOSED, OPEN, REDIRECT, Evaluator, Host, describe,
 )
 
 EXPOSED = 'exposed'
@@ -261,9 +261,10 @@ class LocalHost(Host):
         return space.interval_set((value, value) for value in values)
 
 
-def host_from_listings(addresses, routes4, routes6, links):
+def host_from_listings(addresses, routes4, routes6, links, forwarding=None):
     """A LocalHost from the parsed JSON of `ip -j address show`, `ip -j -4|-6 route show table main`
-    and `ip -j link show`: every address but loopback's, the main table's routes, the links."""
+    and `ip -j link show`: every address but loopback's, the main table's routes, the links;
+    forwarding: {4: bool, 6: bool} from the kernel's forwarding sysctls."""
     found = []
     for link in addresses or []:
         for info in link.get('addr_info', []):
@@ -275,7 +276,8 @@ def host_from_listings(addresses, routes4, routes6, links):
             if route.get('dev') and route.get('dst') and route.get('type', 'unicast') == 'unicast':
                 routes.append((default if route['dst'] == 'default' else route['dst'], route['dev']))
     names = [link.get('ifname') for link in links or [] if link.get('ifname')]
-    return LocalHost(found, routes, names)
+    return LocalHost(found, routes, names, dict((int(version), bool(int(value)))
+                                                for version, value in (forwarding or {}).items()))
 
 
 def _initial_boxes(version, evaluator, host):
@@ -479,7 +481,9 @@ def _listing(items, limit=8):
 
 
 def _identity(where):
-    return None if where is None else tuple(id(item) for item in where)
+    if where is None:
+        return None
+    return tuple(id(item) for item in where) if isinstance(where, tuple) else (id(where),)
 
 
 def compare(tables, expected, host):

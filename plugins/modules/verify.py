@@ -125,8 +125,8 @@ notes:
     host routes that source through or on any interface a rule names. Loopback, martian sources
     and the host's own addresses are not judged. Replies, ICMP errors (related or invalid) and
     packets to broadcast or multicast addresses are not part of it."
-  - Rate limits, quotas and connection counts are read as not yet exceeded (one new connection):
-    a rule that accepts a port under a rate limit opens that port.
+  - Rate limits, quotas and connection counts are read as not yet exceeded (the packet is the first
+    of one new connection), so a rule that accepts a port under a rate limit opens that port.
   - Policy routing rules (C(ip rule)) are not read; sources are routed with the main table.
 seealso:
   - module: bluemind.firewall.nftables_table
@@ -368,9 +368,16 @@ class Verify(object):
         routing table (which interface each source comes in on) and its interface names."""
         def listing(args):
             return json.loads(self.output(['ip', '-j'] + args) or '[]')
+        forwarding = {}
+        for version, path in ((4, '/proc/sys/net/ipv4/ip_forward'), (6, '/proc/sys/net/ipv6/conf/all/forwarding')):
+            try:
+                with open(path) as handle:
+                    forwarding[version] = handle.read().strip() != '0'
+            except (IOError, OSError):
+                continue
         return verification.host_from_listings(
             listing(['address', 'show']), listing(['-4', 'route', 'show', 'table', 'main']),
-            listing(['-6', 'route', 'show', 'table', 'main']), listing(['link', 'show']))
+            listing(['-6', 'route', 'show', 'table', 'main']), listing(['link', 'show']), forwarding)
 
     def legacy_listing(self, command, names):
         """iptables-legacy-save output when the host has legacy tables of that family. The list in /proc
@@ -458,8 +465,9 @@ class Verify(object):
                 shown.append('... %d more' % (len(lines) - MESSAGE_LINES))
             result['msg'] = 'not compliant (%s):\n%s' % (counts, '\n'.join(shown))
         else:
-            result['msg'] = 'compliant: %d static checks, %d probes, no difference' % (
-                result['checks'], len(result['probes']))
+            result['msg'] = 'compliant: %s, %d probes, no difference' % (
+                'every new inbound connection checked (%d boxes of packets)' % result['checks']
+                if self.params['static'] else 'no static check', len(result['probes']))
         if failing:
             self.module.fail_json(**result)
         if lines and self.params['fail_on']:

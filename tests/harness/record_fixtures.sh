@@ -21,7 +21,9 @@ bluemind:
     ansible_python_interpreter: /usr/bin/python3
 INVENTORY
 
-"$testbed" up bmfw-rec 45 "${nodes[@]}"
+# Forwarding on, as on a Docker host: the DNAT of docker_like really forwards.
+TESTBED_PODMAN_OPTS="--sysctl=net.ipv4.ip_forward=1 --sysctl=net.ipv6.conf.all.forwarding=1" \
+  "$testbed" up bmfw-rec 45 "${nodes[@]}"
 ansible-playbook -i "$inventory" bluemind.firewall.site >/dev/null
 
 on() { podman exec rec1 sh -c "$1"; }
@@ -36,7 +38,7 @@ record() {
   on 'ip6tables-save' | { grep -v '^#' || true; } > "$out/$name/ip6tables-save.txt"
   # What the verify module reads besides the rules: addresses, routes, links; legacy tables and
   # ipsets only where the state has them.
-  on 'printf "{\"address\": %s, \"route4\": %s, \"route6\": %s, \"link\": %s}" "$(ip -j address show)" "$(ip -j -4 route show table main)" "$(ip -j -6 route show table main)" "$(ip -j link show)"' \
+  on 'printf "{\"address\": %s, \"route4\": %s, \"route6\": %s, \"link\": %s, \"forwarding\": {\"4\": %s, \"6\": %s}}" "$(ip -j address show)" "$(ip -j -4 route show table main)" "$(ip -j -6 route show table main)" "$(ip -j link show)" "$(cat /proc/sys/net/ipv4/ip_forward)" "$(cat /proc/sys/net/ipv6/conf/all/forwarding)"' \
     | python3 -m json.tool --indent 1 > "$out/$name/host.json"
   if [ -n "$(on 'cat /proc/net/ip_tables_names')" ]; then
     on 'iptables-legacy-save' | { grep -v '^#' || true; } > "$out/$name/iptables-legacy-save.txt"

@@ -3,6 +3,7 @@
 # fixed addresses: 10.89.N.SUFFIX and fd42:89:N::SUFFIX.
 #   testbed.sh up NETWORK N NAME:SUFFIX:SUITE...     (SUITE: bookworm or bullseye)
 #   testbed.sh down NETWORK N NAME:SUFFIX:SUITE...
+# TESTBED_PODMAN_OPTS: more options for podman run (a --sysctl, say).
 set -euo pipefail
 action=${1:?up or down}
 network=${2:?network name}
@@ -17,7 +18,8 @@ case "$action" in
     for node in "$@"; do
       IFS=: read -r name suffix suite <<<"$node"
       podman rm -f -t 0 "$name" >/dev/null 2>&1 || true
-      podman run -d --name "$name" --hostname "$name" --systemd=always --cap-add NET_ADMIN \
+      # shellcheck disable=SC2086  # TESTBED_PODMAN_OPTS: extra options, split on purpose
+      podman run -d --name "$name" --hostname "$name" --systemd=always --cap-add NET_ADMIN ${TESTBED_PODMAN_OPTS:-} \
         --network "$network" --ip "10.89.$n.$suffix" --ip6 "fd42:89:$n::$suffix" \
         "localhost/bluemind-fw-test:$suite" /sbin/init >/dev/null
     done

@@ -33,7 +33,8 @@ def expected_of(state):
 
 def host_of(state):
     listing = json.loads(read(state, 'host.json'))
-    return verification.host_from_listings(listing['address'], listing['route4'], listing['route6'], listing['link'])
+    return verification.host_from_listings(listing['address'], listing['route4'], listing['route6'], listing['link'],
+                                           listing.get('forwarding'))
 
 
 def tables(state):
@@ -134,6 +135,17 @@ def test_a_dnat_to_a_port_the_policy_closes_is_exposed_naming_the_dnat():
     assert differences[0]['sources_text'] == 'any source except 10.89.45.12, 192.0.2.0/24'
     assert [r['rule'] for r in verification.redirects(tables('docker_like'))] == [
         '-A DOCKER ! -i docker0 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 172.17.0.2:80']
+
+
+def test_a_dnat_leads_nowhere_where_the_kernel_does_not_forward():
+    host = host_of('docker_like')
+    assert host.forwarding == {4: True, 6: True}
+    host.forwarding[4] = False
+    differences = verification.compare(tables('docker_like'), expected_of('docker_like'), host)[1]
+    # Nothing is exposed; the peers, for whom 8080 is an internal port, lose it to the DNAT.
+    assert [(d['kind'], d['port'], d['sources'], d['rule']) for d in differences] == [
+        ('blocked', '8080', ['10.89.45.12', '192.0.2.0/24'], 'the kernel does not forward it (net.ipv4.ip_forward = 0)')]
+    assert differences[0]['via'].endswith('-j DNAT --to-destination 172.17.0.2:80')
 
 
 def test_an_ipset_match_reads_the_set_contents():

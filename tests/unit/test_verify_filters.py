@@ -44,7 +44,7 @@ def test_a_host_without_a_record_is_not_a_target():
 def test_report_lists_static_results_matrix_and_grouped_mismatches():
     report = verification_report(hostvars(), ['mx1', 'mx2'], ['out'])
     text = '\n'.join(report['lines'])
-    assert '  mx1: compliant (10 checks)' in text
+    assert '  mx1: compliant (every new connection, 10 boxes of packets)' in text
     assert '  mx2: blocked tcp/25 ipv4 from outsider' in text
     assert '  [1] mx1 192.0.2.11' in text and '  [2] mx1 2001:db8::11' in text and '  [3] mx2 192.0.2.12' in text
     assert [line.split()[0] for line in report['lines'] if line.startswith('  mx') or line.startswith('  out')][-3:] \

@@ -1,7 +1,8 @@
 """Test bed probe: TCP connects to ADDRESS:PORT pairs at once and prints how each ended, as JSON.
 
-usage: python3 probe.py TIMEOUT ADDRESS PORT[,PORT...] [ADDRESS PORT[,PORT...] ...]
+usage: python3 probe.py [--source ADDRESS] TIMEOUT ADDRESS PORT[,PORT...] [ADDRESS PORT[,PORT...] ...]
 open: the handshake completed; refused: a RST came back; filtered: no answer within TIMEOUT.
+--source binds the probes to one of this host's addresses (a secondary one, say).
 """
 import errno
 import json
@@ -10,9 +11,13 @@ import socket
 import sys
 import time
 
-timeout = float(sys.argv[1])
+arguments = sys.argv[1:]
+source = None
+if arguments[0] == '--source':
+    source, arguments = arguments[1], arguments[2:]
+timeout = float(arguments[0])
 targets = []
-for address, ports in zip(sys.argv[2::2], sys.argv[3::2]):
+for address, ports in zip(arguments[1::2], arguments[2::2]):
     targets.extend((address, int(port)) for port in ports.split(','))
 
 selector = selectors.DefaultSelector()
@@ -20,6 +25,8 @@ verdicts = {}
 for address, port in targets:
     family = socket.AF_INET6 if ':' in address else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
+    if source:
+        sock.bind((source, 0))
     sock.setblocking(False)
     code = sock.connect_ex((address, port))
     key = '%s %d' % (address, port)
