@@ -9,7 +9,6 @@ evaluator meets ufw's real chains, not a toy. Controller only: no root, no conta
 usage: python3 benchmarks/verify_exact.py [ROUNDS]     (default 5; the median is printed)
 """
 import ipaddress
-import json
 import os
 import statistics
 import sys
@@ -17,34 +16,22 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-LIVE = os.path.join(ROOT, 'tests', 'unit', 'fixtures', 'live')
 
 _tree = tempfile.mkdtemp(prefix='bluemind-firewall-bench-')
 os.makedirs(os.path.join(_tree, 'ansible_collections', 'bluemind'))
 os.symlink(ROOT, os.path.join(_tree, 'ansible_collections', 'bluemind', 'firewall'))
 sys.path.insert(0, _tree)
+sys.path.insert(0, os.path.join(ROOT, 'tests', 'harness'))
 
 # pylint: disable=wrong-import-position
+import live_fixtures  # noqa: E402
 from ansible_collections.bluemind.firewall.plugins.module_utils import verification  # noqa: E402
 
-FILES = ('nft.json', 'iptables-save.txt', 'ip6tables-save.txt', 'iptables-legacy-save.txt',
-         'ip6tables-legacy-save.txt', 'ipset-save.txt', 'nft-chains.txt')
 PEERS = 50
 
 
-def read(*parts):
-    path = os.path.join(LIVE, *parts)
-    if not os.path.exists(path):
-        return ''
-    with open(path) as handle:
-        return handle.read()
-
-
 def recorded(state):
-    policy = 'policy_ufw.json' if state.startswith('ufw_backend') or state == 'legacy_table' else 'policy.json'
-    listing = json.loads(read(state, 'host.json'))
-    host = verification.host_from_listings(listing['address'], listing['route4'], listing['route6'], listing['link'])
-    return [read(state, name) for name in FILES], json.loads(read(policy)), host
+    return live_fixtures.listings(state), live_fixtures.policy(state), live_fixtures.host(state)
 
 
 def large_ufw_host(handmade):
@@ -96,8 +83,7 @@ def timed(listings, policy, host, rounds):
 def main():
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 5
     print('%-34s %6s %7s %11s %9s' % ('ruleset', 'rules', 'boxes', 'differences', 'time (s)'))
-    states = sorted(name for name in os.listdir(LIVE) if os.path.isdir(os.path.join(LIVE, name)))
-    for state in states:
+    for state in live_fixtures.states():
         print('%-34s %6d %7d %11d %9.3f' % ((state,) + timed(*recorded(state), rounds=rounds)))
     for handmade in (0, 50, 100, 200, 400):
         label = 'ufw, %d peers, %d hand-made rules' % (PEERS, handmade)

@@ -60,13 +60,15 @@ ICMPV6_UNTRACKED = tuple(space.ICMPV6_TYPES[name] for name in (
     'mld-listener-query', 'mld-listener-report', 'mld-listener-done', 'nd-router-solicit', 'nd-router-advert',
     'nd-neighbor-solicit', 'nd-neighbor-advert', 'mld2-listener-report'))
 LINK_LOCAL_V6 = 'fe80::/10'
-# What each backend accepts besides the record's ports, as (family, protocol, {field: values},
-# who may send it, why). Both accept ping and neighbour discovery; ufw's own before.rules
-# (which the collection does not own) also accept a DHCP client's replies and MLD's "done".
+
+
 def _types(table, *names):
     return space.interval_set((table[name], table[name]) for name in names)
 
 
+# What each backend accepts besides the record's ports, as (family, protocol, {field: values},
+# who may send it, why). Both accept ping and neighbour discovery; ufw's own before.rules
+# (which the collection does not own) also accept a DHCP client's replies and MLD's "done".
 _ON_LINK = ((255, 255),)
 _COMMON_BASELINE = (
     (4, 1, {TYPE: _types(space.ICMP_TYPES, 'echo-request')}, EVERYONE, 'ping'),

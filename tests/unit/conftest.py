@@ -14,6 +14,8 @@ _tree = tempfile.mkdtemp(prefix='bluemind-firewall-unit-')
 os.makedirs(os.path.join(_tree, 'ansible_collections', 'bluemind'))
 os.symlink(ROOT, os.path.join(_tree, 'ansible_collections', 'bluemind', 'firewall'))
 sys.path.insert(0, _tree)
+# Helpers shared with the benchmarks (tests/harness/live_fixtures.py).
+sys.path.insert(0, os.path.join(ROOT, 'tests', 'harness'))
 
 
 def load_yaml(*parts):

@@ -4,44 +4,17 @@ Expectations are derived from the recorded policy (fixtures/live/policy.json), n
 lists, so that a change of the port table keeps these tests meaningful.
 """
 
-import json
-import os
-
 import pytest
 
+import live_fixtures
+from live_fixtures import host as host_of, read, tables
 from ansible_collections.bluemind.firewall.plugins.module_utils import verification
 
-LIVE = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'fixtures', 'live')
 EVERY_PORT = [[1, 65535]]
 
 
-def read(*parts):
-    path = os.path.join(LIVE, *parts)
-    if not os.path.exists(path):
-        return ''
-    with open(path) as handle:
-        return handle.read()
-
-
-def policy_of(state):
-    return 'policy_ufw.json' if state.startswith('ufw_backend') or state == 'legacy_table' else 'policy.json'
-
-
 def expected_of(state):
-    return verification.ExpectedPolicy(json.loads(read(policy_of(state))))
-
-
-def host_of(state):
-    listing = json.loads(read(state, 'host.json'))
-    return verification.host_from_listings(listing['address'], listing['route4'], listing['route6'], listing['link'],
-                                           listing.get('forwarding'))
-
-
-def tables(state):
-    return verification.live_tables(
-        read(state, 'nft.json'), read(state, 'iptables-save.txt'), read(state, 'ip6tables-save.txt'),
-        read(state, 'iptables-legacy-save.txt'), read(state, 'ip6tables-legacy-save.txt'),
-        read(state, 'ipset-save.txt'), read(state, 'nft-chains.txt'))
+    return verification.ExpectedPolicy(live_fixtures.policy(state))
 
 
 def check(state):
