@@ -21,7 +21,7 @@ MODULE = 'bluemind.firewall.confirm'
 
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
-    _VALID_ARGS = frozenset(('timeout', 'grace', 'action', 'reason', 'state_dir'))
+    _VALID_ARGS = frozenset(('timeout', 'grace', 'action', 'reason', 'armed_at', 'record_path', 'state_dir'))
 
     def _attempt(self, task_vars, args):
         """The module's result over a brand-new connection, or the connection error."""

@@ -17,7 +17,7 @@ from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.bluemind.firewall.plugins.module_utils.lockout import lockout
-from ansible_collections.bluemind.firewall.plugins.module_utils.nftables_view import nftables_view
+from ansible_collections.bluemind.firewall.plugins.module_utils.nftables_view import boot_load_command, nftables_view
 from ansible_collections.bluemind.firewall.plugins.module_utils.policy import PolicyError, build_policy
 from ansible_collections.bluemind.firewall.plugins.module_utils.ufw_view import ufw_rules
 
@@ -71,7 +71,9 @@ class ActionModule(ActionBase):
             result['nftables'] = {
                 'table': view['table'],
                 'ruleset': self._render(files['ruleset_template'], view),
-                'boot_unit': self._render(files['boot_unit_template'], dict(files, table=view['table'])),
+                'boot_unit': self._render(files['boot_unit_template'], dict(
+                    files, table=view['table'],
+                    load=boot_load_command(files['nft'], files['ruleset_path'], view['table']))),
             }
         return result
 

@@ -84,6 +84,37 @@ def ufw_disable_commands(module):
     return commands + [[module.get_bin_path('ufw', required=True), '--force', 'disable']]
 
 
+# Debian's nftables.service flushes the whole ruleset when it starts and when it stops; each backend
+# puts a drop-in beside it that loads its rules again right after, while its own unit is active
+# (so that stopping the collection's unit keeps its rules off).
+_RELOAD_AFTER_FLUSH = """[Service]
+# Written by bluemind.firewall: this service flushes the whole ruleset when it starts and when it
+# stops; the collection's rules are loaded again right after, unless %(unit)s is stopped.
+ExecStartPost=-/bin/sh -c 'systemctl is-active --quiet %(unit)s && exec %(command)s || true'
+ExecStopPost=-/bin/sh -c 'systemctl is-active --quiet %(unit)s && exec %(command)s || true'
+"""
+
+
+def nftables_dropin_path(systemd_dir, backend):
+    """The backend's drop-in on nftables.service, in systemd's unit directory (/etc/systemd/system)."""
+    return os.path.join(systemd_dir, 'nftables.service.d', 'bluemind-firewall-%s.conf' % backend)
+
+
+def reload_after_flush(unit, command):
+    return _RELOAD_AFTER_FLUSH % {'unit': unit, 'command': command}
+
+
+def remove_nftables_dropin(module, path):
+    """The drop-in file, and its directory once empty."""
+    if os.path.exists(path):
+        os.remove(path)
+        directory = os.path.dirname(path)
+        if os.path.isdir(directory) and not os.listdir(directory):
+            os.rmdir(directory)
+        return True
+    return False
+
+
 def remove_ufw(module):
     """ufw disabled (its chains emptied, and ENABLED=no keeps it from loading at boot), and the
     collection's boot drop-in removed."""
@@ -93,8 +124,11 @@ def remove_ufw(module):
     rc, out, err = _run(module, commands[-1])
     if rc != 0:
         module.fail_json(msg='ufw disable failed: %s' % (err or out).strip())
+    reload = remove_nftables_dropin(module, nftables_dropin_path(os.path.dirname(os.path.dirname(UFW_BOOT_DROPIN)), UFW))
     if os.path.exists(UFW_BOOT_DROPIN):
         os.remove(UFW_BOOT_DROPIN)
+        reload = True
+    if reload:
         _run(module, [module.get_bin_path('systemctl', required=True), 'daemon-reload'])
 
 
@@ -107,7 +141,8 @@ def remove_nftables(module, table, unit_path, ruleset_path):
         module.fail_json(msg='nft delete table inet %s failed: %s' % (table, (err or out).strip()))
     unit = os.path.basename(unit_path)
     _run(module, [systemctl, 'disable', '--now', unit])
-    for path in (unit_path, ruleset_path):
+    for path in (unit_path, ruleset_path, ruleset_path + '.previous'):
         if os.path.exists(path):
             os.remove(path)
+    remove_nftables_dropin(module, nftables_dropin_path(os.path.dirname(unit_path), NFTABLES))
     _run(module, [systemctl, 'daemon-reload'])

@@ -10,7 +10,9 @@ What makes a change permanent (boot files, the record, removing a replaced backe
 as data and carried out only on confirmation.
 
 Everything lives under /run, which is emptied at boot together with the transient timer: after a
-reboot within the window, the boot files, still the old ones, are the rollback.
+reboot within the window, the boot files, still the old ones, are the rollback. One small file
+outside /run, the change marker beside the record, says that a change waits (or was rolled back):
+a confirmation that finds it with nothing under /run knows the host restarted and lost the change.
 
 The script and the modules take the same lock, so a confirmation and a timer firing at the same
 moment cannot both win: whichever takes the lock first removes the "armed" file the other needs.
@@ -43,9 +45,33 @@ rm -f {armed} {pending}
 status=0
 fallback=
 {commands}
-printf '%s\\n%s\\n%s\\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "${{1:-no reason given}}" "$status" > {marker}
-exit $status
+at=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+printf '%s\\n%s\\n%s\\n' "$at" "${{1:-no reason given}}" "$status" > {marker}
+{persist}exit $status
 """
+# The change marker: its state, when the change was armed, and for a rollback when and why.
+UNCONFIRMED = 'unconfirmed'
+ROLLED_BACK = 'rolled-back'
+MARKER_NAME = '.change'
+
+
+def marker_path(record_path):
+    """The change marker lives beside the record, in the collection's own directory, which survives
+    a restart (/run does not)."""
+    return os.path.join(os.path.dirname(record_path), MARKER_NAME)
+
+
+def read_marker(path):
+    """{state, armed_at, at, reason} of the change marker, or None."""
+    text = host_files.read(path) if path else None
+    if not text:
+        return None
+    lines = (text.splitlines() + ['', '', '', ''])[:4]
+    try:
+        armed_at = float(lines[1])
+    except ValueError:
+        armed_at = None
+    return {'state': lines[0], 'armed_at': armed_at, 'at': lines[2], 'reason': lines[3]}
 
 
 def check_timeout(module, timeout):
@@ -71,9 +97,10 @@ def _lock(state_dir):
 class Change(object):
     """Collects restore commands, arms them, runs live steps and keeps the steps that commit."""
 
-    def __init__(self, module, state_dir=STATE_DIR):
+    def __init__(self, module, state_dir=STATE_DIR, marker=None):
         self.module = module
         self.dir = state_dir
+        self.marker = marker
         self.restore = []
         self.commit_steps = []
         self._lock_fd = None
@@ -96,11 +123,15 @@ class Change(object):
                 self.module.fail_json(
                     msg='A firewall change armed at %s waits for its confirmation; unless confirmed it is rolled '
                         'back at %s. Nothing was changed: run again after that.'
-                        % (_time_text(pending.get('armed_at')), _time_text(pending.get('deadline'))))
+                        % (time_text(pending.get('armed_at')), time_text(pending.get('deadline'))))
             # Left by a run that was interrupted with no timer to finish it: back to the rules before it.
             self.release()
             run_rollback(self.module, self.dir, 'an earlier change was interrupted before it was confirmed')
             self._lock_fd = _lock(self.dir)
+        if self.marker and os.path.exists(self.marker):
+            # What an earlier change left there (lost in a restart, or rolled back) was reported, or
+            # is superseded: this change starts from the rules in force now.
+            os.remove(self.marker)
         for name in ('rolled-back', 'saved'):
             target = self.path(name)
             if os.path.isdir(target):
@@ -110,13 +141,15 @@ class Change(object):
         os.makedirs(self.path('saved'), 0o700)
 
     def save_file(self, path):
-        """Restoring puts back this file as it is now, or removes it if it does not exist."""
+        """Restoring puts back this file as it is now, or removes it if it does not exist. Returns the
+        copy (None for a file that did not exist)."""
         if not os.path.exists(path):
             self.on_rollback(['rm', '-f', path])
-            return
+            return None
         copy = self.path(os.path.join('saved', str(len(self.restore))))
         shutil.copy2(path, copy)
         self.on_rollback(['cp', '-p', copy, path])
+        return copy
 
     def save_text(self, name, text):
         """A file in the state directory that a restore command reads."""
@@ -135,17 +168,11 @@ class Change(object):
         timer that runs the script unless the change is confirmed within that many seconds."""
         self.timeout = timeout
         self.armed_at = time.time()
-        line = {'must': '%s || status=1', 'undo': '%s || fallback=1',
-                'fallback': 'if [ -n "$fallback" ]; then %s || status=1; fi'}
-        commands = '\n'.join(line[mode] % _quote(words) for words, mode in self.restore)
-        script = _SCRIPT.format(armed_at=_time_text(self.armed_at), lock=shlex.quote(self.path('lock')),
-                                armed=shlex.quote(self.path('armed')), pending=shlex.quote(self.path('pending.json')),
-                                marker=shlex.quote(self.path('rolled-back')), commands=commands or ':')
-        with open(self.path('rollback.sh'), 'w') as handle:
-            handle.write(script)
-        os.chmod(self.path('rollback.sh'), 0o700)
+        self.write_script()
         with open(self.path('armed'), 'w') as handle:
             handle.write('%d\n' % self.armed_at)
+        if timeout and self.marker:
+            host_files.write(self.module, self.marker, '%s\n%r\n' % (UNCONFIRMED, self.armed_at), 0o600)
         if timeout:
             try:
                 start_timer(self.module, self.path('rollback.sh'), timeout)
@@ -153,6 +180,26 @@ class Change(object):
                 _remove(self.path('armed'))
                 self.release()
                 self.module.fail_json(msg='%s; nothing was changed.' % exc)
+
+    def write_script(self):
+        """The rollback script for the restore commands so far (replaced in one rename, so that a
+        timer firing while it is rewritten runs the old or the new one, whole)."""
+        line = {'must': '%s || status=1', 'undo': '%s || fallback=1',
+                'fallback': 'if [ -n "$fallback" ]; then %s || status=1; fi'}
+        commands = '\n'.join(line[mode] % _quote(words) for words, mode in self.restore)
+        persist = ''
+        if self.marker and self.timeout:
+            persist = "printf '%%s\\n%%s\\n%%s\\n%%s\\n' %s %s \"$at\" \"${1:-no reason given}\" > %s; sync\n" % (
+                ROLLED_BACK, shlex.quote(repr(self.armed_at)), shlex.quote(self.marker))
+        script = _SCRIPT.format(armed_at=time_text(self.armed_at), lock=shlex.quote(self.path('lock')),
+                                armed=shlex.quote(self.path('armed')), pending=shlex.quote(self.path('pending.json')),
+                                marker=shlex.quote(self.path('rolled-back')), commands=commands or ':',
+                                persist=persist)
+        staged = self.path('rollback.sh.new')
+        with open(staged, 'w') as handle:
+            handle.write(script)
+        os.chmod(staged, 0o700)
+        os.rename(staged, self.path('rollback.sh'))
 
     # -- during the change ---------------------------------------------------------------------
     def run(self, args, what=None):
@@ -184,6 +231,15 @@ class Change(object):
             _remove(self.path('armed'))
             self.release()
             return {'pending': False}
+        # A commit that fails half-way leaves the timer armed: its rollback then also takes back
+        # the files the commit had already written or removed.
+        for step in self.commit_steps:
+            if 'write' in step or 'remove' in step:
+                self.save_file(step.get('write') or step.get('remove'))
+        if any('run' in step and 'daemon-reload' in step['run'] for step in self.commit_steps):
+            self.on_rollback([step['run'] for step in self.commit_steps if 'run' in step
+                              and 'daemon-reload' in step['run']][0])
+        self.write_script()
         pending = {'armed_at': self.armed_at, 'deadline': self.armed_at + self.timeout,
                    'timeout': self.timeout, 'steps': self.commit_steps}
         host_files.write(self.module, self.path('pending.json'), json.dumps(pending) + '\n', 0o600)
@@ -196,7 +252,7 @@ class Change(object):
             self._lock_fd = None
 
 
-def _time_text(epoch):
+def time_text(epoch):
     if epoch is None:
         return 'an unknown time'
     return time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime(epoch))
@@ -277,8 +333,10 @@ def commit(module, steps):
         elif 'remove' in step:
             _remove(step['remove'])
         elif 'remove_directory' in step:
-            if os.path.isdir(step['remove_directory']) and not os.listdir(step['remove_directory']):
-                os.rmdir(step['remove_directory'])
+            directory = step['remove_directory']
+            if os.path.isdir(directory) and set(os.listdir(directory)) <= set([MARKER_NAME]):
+                _remove(os.path.join(directory, MARKER_NAME))
+                os.rmdir(directory)
         elif 'run' in step:
             rc, out, err = module.run_command(step['run'])
             if rc != 0:
@@ -296,14 +354,18 @@ def commit(module, steps):
 class Confirmation(object):
     """The host's side of a confirmation: commit a pending change, or roll it back on request."""
 
-    def __init__(self, module, state_dir=STATE_DIR):
+    def __init__(self, module, state_dir=STATE_DIR, marker=None):
         self.module = module
         self.dir = state_dir
+        self.marker = marker
 
     def confirm(self):
         """The pending change, committed; None when there is none. A confirmation that arrives after
         the host's own deadline rolls the change back instead: the timer is due, and a controller
-        that needed that long did not show that the new rules let it in."""
+        that needed that long did not show that the new rules let it in.
+
+        Committed first, the timer stopped after: a commit step that fails leaves the timer to
+        restore the rules and the files already committed."""
         if not os.path.isdir(self.dir):
             return None
         fd = _lock(self.dir)
@@ -314,10 +376,13 @@ class Confirmation(object):
             deadline = pending.get('deadline')
             late = time.time() - deadline if deadline is not None and time.time() > deadline else None
             if late is None:
-                stop_timer(self.module)
                 commit(self.module, pending.get('steps') or [])
+                if self.marker:
+                    _remove(self.marker)
                 _remove(os.path.join(self.dir, 'pending.json'))
                 _remove(os.path.join(self.dir, 'armed'))
+                stop_timer(self.module)
+                _remove(os.path.join(self.dir, 'rollback.sh'))
                 return pending
         finally:
             os.close(fd)
@@ -328,3 +393,21 @@ class Confirmation(object):
     def roll_back(self, reason):
         stop_timer(self.module)
         return run_rollback(self.module, self.dir, reason)
+
+    def lost(self, armed_at=None):
+        """What the change marker says of a change that nothing under /run knows any more (the host
+        restarted, or /run was emptied), or None. The marker is removed: it is reported once."""
+        marker = read_marker(self.marker)
+        if marker is None or self.marker is None:
+            return None
+        if armed_at is not None and marker['armed_at'] is not None and abs(marker['armed_at'] - armed_at) > 0.01:
+            return None
+        fd = _lock(self.dir) if os.path.isdir(self.dir) else None
+        try:
+            if read_pending(self.dir) is not None:
+                return None
+            _remove(self.marker)
+        finally:
+            if fd is not None:
+                os.close(fd)
+        return marker

@@ -21,19 +21,32 @@ def read(path):
 
 
 def stage(path, content, mode):
-    """A temporary copy beside path, so that moving it into place is atomic."""
+    """A temporary copy beside path, on disk (synced), so that moving it into place is atomic."""
     directory = os.path.dirname(path)
     if not os.path.isdir(directory):
         os.makedirs(directory, 0o755)
     fd, staged = tempfile.mkstemp(dir=directory, prefix='.' + os.path.basename(path) + '.')
     with os.fdopen(fd, 'w') as handle:
         handle.write(content)
+        handle.flush()
+        os.fsync(handle.fileno())
     os.chmod(staged, mode)
     return staged
 
 
+def sync_directory(directory):
+    """A rename is on disk only once its directory is: after a power cut, the file is then either
+    the old one or the new one, whole, never empty or cut short."""
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def write(module, path, content, mode=0o644):
     module.atomic_move(stage(path, content, mode), path)
+    sync_directory(os.path.dirname(path))
 
 
 def install_missing(module, binary, command):

@@ -68,3 +68,18 @@ def nftables_view(policy):
                     rules.append({'match': '%s @cluster_hosts_%s %s dport @%s' % (match, suffix, proto, port_set),
                                   'comment': comment})
     return {'table': TABLE, 'sets': sets, 'rules': rules}
+
+
+BOOT_FALLBACK_NOTE = '/run/bluemind-firewall/boot-fallback'
+
+
+def boot_load_command(nft, ruleset_path, table=TABLE, note=BOOT_FALLBACK_NOTE):
+    """The shell line the boot unit runs: the ruleset file when it holds the whole table, else the
+    one that loaded before it (kept beside it as .previous), noted for verify and exit status 3.
+    No "$" and no "%": systemd would expand them in a unit file."""
+    holds = 'grep -qs "^table inet %s {" %s'
+    previous = ruleset_path + '.previous'
+    return ('%s && %s -f %s && { rm -f %s; exit 0; }; %s && %s -f %s || exit 1; mkdir -p %s; '
+            'echo "%s did not load at boot; %s was loaded instead" > %s; exit 3' % (
+                holds % (table, ruleset_path), nft, ruleset_path, note,
+                holds % (table, previous), nft, previous, note.rsplit('/', 1)[0], ruleset_path, previous, note))

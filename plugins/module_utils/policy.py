@@ -317,3 +317,15 @@ def merged_port_ranges(ports):
         else:
             merged.append((first, last))
     return merged
+
+
+def summary(record):
+    """What a policy record opens, in words: 'open to everyone: tcp PORT, ...; to the cluster: ...'."""
+    groups = {}
+    for item in record.get('ports') or []:
+        groups.setdefault(item.get('allow'), []).append('%s %s' % (item.get('proto'), item.get('port') or port_text(
+            item.get('first'), item.get('last'))))
+    words = {EVERYONE: 'open to everyone', CLUSTER: 'to the cluster', ADMIN: 'to the admin sources'}
+    parts = ['%s: %s' % (words[audience], ', '.join(groups[audience])) for audience in (EVERYONE, CLUSTER, ADMIN)
+             if groups.get(audience)]
+    return '; '.join(parts) or 'nothing open'

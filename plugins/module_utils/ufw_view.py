@@ -120,9 +120,22 @@ def _is_simple_allow(rule):
 def plan(wanted, current):
     """(rules to add, rules to delete) so that ufw holds exactly the wanted rules among its marked ones.
 
-    A marked rule of another shape (edited by hand) is deleted and the wanted one added again."""
+    A marked rule of another shape (edited by hand) is deleted and the wanted one added again. An
+    administrator's own rule identical to a wanted one (ufw compares rules without their comment)
+    stands for it: adding ours would make ufw put our mark on the administrator's rule, which a later
+    change or a rollback would then delete. Where it covers one family only, ours is added for the
+    other family alone."""
     present = set(current_key(rule) for rule in current if rule['ours'] and _is_simple_allow(rule))
-    add = [rule for rule in wanted if not set(rule_keys(rule)) <= present]
+    admins = set(current_key(rule) for rule in current if not rule['ours'] and _is_simple_allow(rule))
+    add = []
+    for rule in wanted:
+        missing = [key for key in rule_keys(rule) if key not in present]
+        if not missing:
+            continue
+        if not any(key in admins for key in missing):
+            add.append(rule)
+            continue
+        add.extend(dict(rule, source=key[3]) for key in missing if key not in admins)
     wanted_keys = set(key for rule in wanted for key in rule_keys(rule))
     delete = [rule for rule in current if rule['ours'] and not (_is_simple_allow(rule) and current_key(rule) in wanted_keys)]
     return add, delete

@@ -20,9 +20,12 @@ description:
   - On the controller, the action closes Ansible's connection to the host (with SSH, the ControlPersist
     master too) and opens a new one, so that the new rules must let a new connection in, not only the
     one that was already established. It retries until O(timeout) seconds have passed since the change.
-  - On the host, it stops the timer and makes the change permanent (boot files, the record, removing a
-    replaced backend), under the lock the rollback takes, so that a confirmation and the timer cannot
-    both win.
+  - On the host, it makes the change permanent (boot files, the record, removing a replaced backend),
+    then stops the timer, under the lock the rollback takes, so that a confirmation and the timer
+    cannot both win; a commit step that fails leaves the timer to restore the previous rules and the
+    files already committed.
+  - A change that the host no longer knows (it restarted within the window, which empties C(/run))
+    fails the task, saying what is in force now (the rules the host booted with, those of the record).
   - When no new connection was made in time, the host restores the previous rules by itself; the action
     then waits for the host to come back and fails with a message saying that the change was rolled
     back and why.
@@ -51,6 +54,15 @@ options:
     description: With O(action=roll_back), why; kept on the host and reported.
     type: str
     default: rolled back on request
+  armed_at:
+    description:
+      - When the change to confirm was armed, as the apply module returned it (RV(bluemind.firewall.nftables_table#module:armed_at)).
+        A change marker of another change is then left alone.
+    type: float
+  record_path:
+    description: The policy record; the change marker lives beside it, and it says what is in force after a restart.
+    type: path
+    default: /etc/bluemind-firewall/policy.json
 extends_documentation_fragment:
   - bluemind.firewall.change
 attributes:
@@ -107,8 +119,10 @@ rolled_back:
   type: dict
 '''
 
+import json
+
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.bluemind.firewall.plugins.module_utils import change
+from ansible_collections.bluemind.firewall.plugins.module_utils import change, host_files, policy
 
 
 def main():
@@ -118,11 +132,14 @@ def main():
             grace=dict(type='int', default=30),
             action=dict(type='str', choices=['confirm', 'roll_back'], default='confirm'),
             reason=dict(type='str', default='rolled back on request'),
+            armed_at=dict(type='float'),
+            record_path=dict(type='path', default='/etc/bluemind-firewall/policy.json'),
             state_dir=dict(type='path', default=change.STATE_DIR),
         ),
         supports_check_mode=False,
     )
-    confirmation = change.Confirmation(module, module.params['state_dir'])
+    confirmation = change.Confirmation(module, module.params['state_dir'],
+                                       change.marker_path(module.params['record_path']))
     if module.params['action'] == 'roll_back':
         confirmation.roll_back(module.params['reason'])
     else:
@@ -133,7 +150,30 @@ def main():
     if rolled_back is not None:
         module.fail_json(msg='The firewall change was rolled back at %s: %s.' % (rolled_back['at'], rolled_back['reason']),
                          confirmed=False, rolled_back=rolled_back)
+    lost = confirmation.lost(module.params['armed_at'])
+    if lost is not None and lost['state'] == change.ROLLED_BACK:
+        module.fail_json(msg='The firewall change was rolled back at %s: %s.' % (lost['at'], lost['reason']),
+                         confirmed=False, rolled_back={'at': lost['at'], 'reason': lost['reason'], 'status': ''})
+    if lost is not None:
+        module.fail_json(msg='The host restarted (or /run was emptied) while the firewall change armed at %s waited for '
+                             'its confirmation: the change is lost. In force now: %s. Run the playbook again to apply '
+                             'the change.' % (change.time_text(lost['armed_at']), in_force(module.params['record_path'])),
+                         confirmed=False, restarted=True)
     module.exit_json(changed=False, confirmed=False, msg='no firewall change waits for confirmation')
+
+
+def in_force(record_path):
+    """What the host loads at boot, in words, from the record of the last confirmed change."""
+    text = host_files.read(record_path)
+    if text is None:
+        return ('no bluemind.firewall rules: this was the first change on this host, and the host boots '
+                'without the collection\'s rules, as before it')
+    try:
+        record = json.loads(text)
+    except ValueError:
+        return 'the rules of the last confirmed change (the record %s cannot be read)' % record_path
+    return 'the policy of the last confirmed change (%s, %s backend): %s' % (
+        record_path, record.get('backend', 'nftables'), policy.summary(record))
 
 
 if __name__ == '__main__':

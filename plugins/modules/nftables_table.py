@@ -139,6 +139,11 @@ listing_sha256:
   description: SHA-256 of C(nft -s list table inet TABLE) after the run; the record keeps it to detect drift.
   returned: success and not check mode
   type: str
+armed_at:
+  description: When the change went live with a rollback armed (seconds since the epoch, host clock); give it to
+    M(bluemind.firewall.confirm).
+  returned: when RV(pending) is true
+  type: float
 recorded:
   description: Whether a policy record is on the host after the run (in check mode, whether one was already there).
   returned: always
@@ -232,6 +237,10 @@ class NftablesTable(object):
         unit_differs = host_files.read(p['boot_unit_path']) != p['boot_unit']
         if unit_differs:
             reasons.append('boot unit differs')
+        dropin_path, dropin = self.nftables_dropin()
+        dropin_differs = host_files.read(dropin_path) != dropin
+        if dropin_differs:
+            reasons.append('nftables.service does not load the table again after its flush')
         enable = not self.unit_enabled()
         if enable:
             reasons.append('boot unit not enabled')
@@ -255,7 +264,7 @@ class NftablesTable(object):
                 result['listing_sha256'] = recorded_sha
             return result
 
-        work = change.Change(self.module, self.params['state_dir'])
+        work = change.Change(self.module, self.params['state_dir'], change.marker_path(self.params['record_path']))
         work.begin()
         # Whatever else is in the ruleset is not ours to restore: only this table goes back.
         work.on_rollback([self.nft, '-f', work.save_text('previous.nft', self.replacing(live or ''))])
@@ -272,14 +281,22 @@ class NftablesTable(object):
         except change.ChangeFailed as exc:
             work.roll_back(str(exc))
         if current_file != p['ruleset']:
+            # The ruleset that loaded until now stays beside the new one: the boot unit loads it
+            # when the new file does not hold the whole table (a power cut while it was written).
+            if current_file is not None:
+                work.keep({'write': p['path'] + '.previous', 'content': current_file, 'mode': 0o600})
             work.keep({'write': p['path'], 'content': p['ruleset'], 'mode': 0o600})
         if unit_differs:
             work.keep({'write': p['boot_unit_path'], 'content': p['boot_unit']})
+        if dropin_differs:
+            work.keep({'write': dropin_path, 'content': dropin})
+        if unit_differs or dropin_differs:
             work.keep({'run': [self.systemctl, 'daemon-reload']})
         if enable:
             work.keep({'run': [self.systemctl, 'enable', self.unit]})
-        # Active, the unit follows restarts and reloads of nftables.service (PartOf, ReloadPropagatedFrom);
-        # starting it loads the same file again, which changes nothing.
+        # Active, the unit follows reloads of nftables.service (ReloadPropagatedFrom), and the drop-in
+        # loads the table after that service's start and stop; starting it loads the same file again,
+        # which changes nothing.
         if (enable or unit_differs) and not self.unit_active():
             work.keep({'run': [self.systemctl, 'start', self.unit]})
         if backends.UFW in replace:
@@ -290,6 +307,14 @@ class NftablesTable(object):
         result['recorded'] = not result['pending'] or current_record is not None
         return result
 
+    def nftables_dropin(self):
+        """(path, content) of the drop-in that makes nftables.service load the table again after
+        the flush its start and stop do (its stock /etc/nftables.conf begins with flush ruleset)."""
+        path = backends.nftables_dropin_path(os.path.dirname(self.params['boot_unit_path']), backends.NFTABLES)
+        # A reload of the unit (not nft itself): it falls back to the previous ruleset as at boot.
+        # --no-block: the reload waits for nftables.service, whose job is the one running this.
+        return path, backends.reload_after_flush(self.unit, '%s --no-block reload %s' % (self.systemctl, self.unit))
+
     def replacing(self, body):
         """An nft file that replaces the table with body (empty: no table), on nft 0.9.8 too."""
         table = self.params['table']
@@ -299,7 +324,9 @@ class NftablesTable(object):
         """The table, its boot unit, its ruleset file and the record; nothing else."""
         p = self.params
         live = self.live_listing() if self.nft else None
-        files = [path for path in (p['boot_unit_path'], p['path'], p['record_path']) if os.path.exists(path)]
+        dropin_path = self.nftables_dropin()[0]
+        files = [path for path in (p['boot_unit_path'], dropin_path, p['path'], p['path'] + '.previous',
+                                   p['record_path']) if os.path.exists(path)]
         enabled = os.path.exists(p['boot_unit_path']) and self.unit_enabled()
         reasons = (['table inet %s is loaded' % p['table']] if live is not None else []) + \
             ['%s exists' % path for path in files]
@@ -309,7 +336,7 @@ class NftablesTable(object):
                               'after_header': '(removed)'}
         if self.module.check_mode or not reasons:
             return result
-        work = change.Change(self.module, self.params['state_dir'])
+        work = change.Change(self.module, self.params['state_dir'], change.marker_path(self.params['record_path']))
         work.begin()
         if live is not None:
             work.on_rollback([self.nft, '-f', work.save_text('previous.nft', self.replacing(live))])
@@ -323,7 +350,9 @@ class NftablesTable(object):
             work.keep({'run': [self.systemctl, 'disable', self.unit]})
         for path in files:
             work.keep({'remove': path})
-        if os.path.exists(p['boot_unit_path']):
+        if os.path.exists(dropin_path):
+            work.keep({'remove_directory': os.path.dirname(dropin_path)})
+        if os.path.exists(p['boot_unit_path']) or os.path.exists(dropin_path):
             work.keep({'run': [self.systemctl, 'daemon-reload']})
         work.keep({'remove_directory': os.path.dirname(p['record_path'])})
         result.update(work.finish())

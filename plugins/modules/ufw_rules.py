@@ -138,6 +138,11 @@ reasons:
   returned: always
   type: list
   elements: str
+armed_at:
+  description: When the change went live with a rollback armed (seconds since the epoch, host clock); give it to
+    M(bluemind.firewall.confirm).
+  returned: when RV(pending) is true
+  type: float
 recorded:
   description: Whether a policy record is on the host after the run (in check mode, whether one was already there).
   returned: always
@@ -147,18 +152,21 @@ recorded:
 import json
 import os
 import re
+import shutil
+import stat
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.bluemind.firewall.plugins.module_utils import backends, change, host_files, ufw_view
 
 USER_RULES = (('ipv4', '/etc/ufw/user.rules'), ('ipv6', '/etc/ufw/user6.rules'))
 # Debian's nftables.service begins with "flush ruleset" and is not ordered against ufw.service: at
-# boot it could wipe ufw's rules after ufw loaded them. ufw loads after it, and again when it restarts.
+# boot it could wipe ufw's rules after ufw loaded them. ufw loads after it; when nftables.service
+# starts or stops later (its stop flushes too), its drop-in (NFTABLES_DROPIN) reloads ufw.
 BOOT_DROPIN = """[Unit]
 # Written by bluemind.firewall: nftables.service flushes the whole ruleset when it starts.
 After=nftables.service
-PartOf=nftables.service
 """
+NFTABLES_DROPIN = backends.reload_after_flush('ufw.service', '/usr/sbin/ufw reload')
 DEFAULTS = '/etc/default/ufw'
 
 
@@ -204,8 +212,12 @@ class UfwRules(object):
         dropped new connections to open ports when measured, so it reloads only when a rule could
         not be taken back that way, or when the incoming default changed (then='reload'). It enables
         ufw again when the change disabled it (then='enable'). A ufw that was off is disabled again."""
-        self.work = change.Change(self.module, self.params['state_dir'])
+        self.work = change.Change(self.module, self.params['state_dir'], change.marker_path(self.params['record_path']))
         self.work.begin()
+        # ufw's files hold the old rules until the commit (see defer_files); its commands below read
+        # them, so the rollback first puts back the files that match the rules in force.
+        for path in UFW_FILES:
+            self.work.on_rollback(['sh', '-c', '[ ! -e "$1" ] || cp -p "$1" "$2"', 'sh', self.new_copy(path), path])
         if self.ufw and enabled:
             for rule in add:
                 for words in ufw_view.undo_add_commands(rule):
@@ -216,8 +228,7 @@ class UfwRules(object):
                               enumerate(zip(ufw_view.numbers(current), current)) if rule in delete)
             for number, index in numbered:
                 self.work.on_rollback([self.ufw] + ufw_view.readd_command(current[index], number), mode='undo')
-        for path in UFW_FILES:
-            self.work.save_file(path)
+        self.saved = dict((path, self.work.save_file(path)) for path in UFW_FILES)
         if not self.ufw:
             pass
         elif enabled and then == 'reload':
@@ -230,6 +241,33 @@ class UfwRules(object):
             for words in backends.ufw_disable_commands(self.module):
                 self.work.on_rollback(words)
         self.work.arm(timeout)
+
+    def nftables_dropin_path(self):
+        return backends.nftables_dropin_path(os.path.dirname(os.path.dirname(self.params['boot_dropin_path'])),
+                                             backends.UFW)
+
+    def new_copy(self, path):
+        return self.work.path(os.path.join('saved', 'new-' + os.path.basename(path)))
+
+    def defer_files(self):
+        """ufw writes a rule change into its files at once, so a restart before the confirmation
+        would boot the unconfirmed rules. The files go back to what they were; what ufw wrote is
+        written at the commit (and put back first by a rollback, whose ufw commands read it)."""
+        for path in UFW_FILES:
+            new = host_files.read(path)
+            copy = self.saved.get(path)
+            old = host_files.read(copy) if copy else None
+            if new == old:
+                continue
+            if new is not None:
+                shutil.copy2(path, self.new_copy(path))
+                self.work.keep({'write': path, 'content': new, 'mode': stat.S_IMODE(os.stat(path).st_mode)})
+            else:
+                self.work.keep({'remove': path})
+            if old is None:
+                os.remove(path)
+            else:
+                host_files.write(self.module, path, old, stat.S_IMODE(os.stat(copy).st_mode))
 
     def apply(self):
         change.check_timeout(self.module, self.params['confirm_timeout'])
@@ -250,7 +288,9 @@ class UfwRules(object):
             self.module.fail_json(msg='IPV6=%s in %s: ufw would leave IPv6 unfiltered. Set IPV6=yes there, then '
                                       'run again; nothing was changed.' % (ipv6, DEFAULTS))
         boot_enabled = self.run_status(['is-enabled', 'ufw']) == 'enabled'
-        dropin_differs = host_files.read(p['boot_dropin_path']) != BOOT_DROPIN
+        nftables_dropin = self.nftables_dropin_path()
+        dropin_differs = (host_files.read(p['boot_dropin_path']) != BOOT_DROPIN
+                          or host_files.read(nftables_dropin) != NFTABLES_DROPIN)
         current_record = host_files.read(p['record_path'])
         record_text = self.record_text(current_record, enabled, input_policy)
 
@@ -295,8 +335,11 @@ class UfwRules(object):
             self.ufw_command(words)
         if not enabled:
             self.ufw_command(['--force', 'enable'])
+        if live and p['confirm_timeout']:
+            self.defer_files()
         if dropin_differs:
             self.work.keep({'write': p['boot_dropin_path'], 'content': BOOT_DROPIN})
+            self.work.keep({'write': nftables_dropin, 'content': NFTABLES_DROPIN})
             self.work.keep({'run': [self.systemctl, 'daemon-reload']})
         if not boot_enabled:
             self.work.keep({'run': [self.systemctl, 'enable', 'ufw']})
@@ -355,15 +398,18 @@ class UfwRules(object):
                 self.run(words)
         for words in delete_commands:
             self.ufw_command(words)
+        if live and p['confirm_timeout']:
+            self.defer_files()
         if restore_default:
             self.work.keep({'write': DEFAULTS, 'content': re.sub(r'^DEFAULT_INPUT_POLICY=.*$',
                                                                  'DEFAULT_INPUT_POLICY="%s"' % before, defaults,
                                                                  flags=re.M)})
-        for path in (p['boot_dropin_path'], p['record_path']):
+        for path in (p['boot_dropin_path'], self.nftables_dropin_path(), p['record_path']):
             if os.path.exists(path):
                 self.work.keep({'remove': path})
-        if os.path.exists(p['boot_dropin_path']):
+        if os.path.exists(p['boot_dropin_path']) or os.path.exists(self.nftables_dropin_path()):
             self.work.keep({'remove_directory': os.path.dirname(p['boot_dropin_path'])})
+            self.work.keep({'remove_directory': os.path.dirname(self.nftables_dropin_path())})
             self.work.keep({'run': [self.systemctl, 'daemon-reload']})
         self.work.keep({'remove_directory': os.path.dirname(p['record_path'])})
         result.update(self.work.finish())

@@ -305,6 +305,11 @@ probes:
       state: open
       detail: ""
       kind: null
+boot_fallback:
+  description: When the ruleset file did not load at boot and the previous one was loaded instead, what the boot
+    unit noted; null otherwise.
+  returned: always
+  type: str
 probe_mismatches:
   description: The entries of RV(probes) whose state does not meet the expectation; kind is exposed or blocked.
   returned: always
@@ -324,7 +329,8 @@ import json
 import os
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.bluemind.firewall.plugins.module_utils import probes, verification
+from ansible_collections.bluemind.firewall.plugins.module_utils import host_files, probes, verification
+from ansible_collections.bluemind.firewall.plugins.module_utils.nftables_view import BOOT_FALLBACK_NOTE
 from ansible_collections.bluemind.firewall.plugins.module_utils.policy import PolicyError
 
 MESSAGE_LINES = 20
@@ -443,6 +449,12 @@ class Verify(object):
         differences = []
         if self.params['static']:
             result['policy'], result['checks'], differences, result['redirects'] = self.static_check()
+        # The boot unit leaves this note when the ruleset file did not hold the whole table and it
+        # loaded the previous one instead: the rules in force may be older than the record.
+        result['boot_fallback'] = (host_files.read(BOOT_FALLBACK_NOTE) or '').strip() or None
+        if result['boot_fallback']:
+            self.module.warn('%s (the file is written again by the next run of the site playbook)'
+                             % result['boot_fallback'])
         for kind in verification.FINDING_KINDS:
             result[kind] = [item for item in differences if item['kind'] == kind]
         result['probes'] = self.probe_targets()

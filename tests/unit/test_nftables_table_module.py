@@ -40,6 +40,7 @@ case "$*" in
     exit 0 ;;
 esac
 case "$1" in
+  daemon-reload) [ -f "$FAKE/FAIL_DAEMON_RELOAD" ] && { echo "Failed to reload daemon" >&2; exit 1; } ;;
   is-enabled) [ -f "$FAKE/enabled" ] && echo enabled && exit 0; echo disabled; exit 1 ;;
   is-active) [ -f "$FAKE/active" ] && exit 0; exit 3 ;;
   enable) touch "$FAKE/enabled" ;;
@@ -176,7 +177,18 @@ NEW = RULESET.replace('{ }', '{ chain input { } }')
 
 
 def confirm(host, **extra):
-    return run(host, module=CONFIRM, timeout=30, **extra)
+    return run(host, module=CONFIRM, timeout=30, record_path=str(host['record']), **extra)
+
+
+def restart(host):
+    """What a reboot does: /run and the transient timer are gone, and the boot unit loads the
+    ruleset file (no table when there is none)."""
+    subprocess.run(['rm', '-rf', str(host['run'])], check=True)
+    for name in ('timer', 'live'):
+        if (host['fake'] / name).exists():
+            (host['fake'] / name).unlink()
+    if host['ruleset'].exists():
+        (host['fake'] / 'live').write_text(host['ruleset'].read_text().split('\n', 2)[2])
 
 
 def fire_timer(host):
@@ -273,3 +285,110 @@ def test_absent_removes_table_unit_file_record_and_their_directory_only(host):
     run(host, state='absent')
     assert other.exists() and not host['ruleset'].exists()
     assert not run(host, state='absent')['changed']
+
+
+def test_a_commit_step_that_fails_leaves_the_timer_to_restore_rules_and_committed_files(host):
+    run(host)
+    files = {path: host[path].read_text() for path in ('ruleset', 'record', 'unit')}
+    result = run(host, ruleset=NEW, boot_unit='[Unit]\nDescription=new\n', record={'schema': 1, 'new': True},
+                 confirm_timeout=30)
+    assert result['pending']
+    (host['fake'] / 'FAIL_DAEMON_RELOAD').write_text('')
+    failed = confirm(host, armed_at=result['armed_at'])
+    assert failed['failed'] and 'daemon-reload failed' in failed['msg']
+    # The ruleset and unit files were written before daemon-reload failed; the timer is still armed.
+    assert host['ruleset'].read_text() == NEW and host['unit'].read_text() == '[Unit]\nDescription=new\n'
+    assert (host['fake'] / 'timer').exists() and (host['run'] / 'armed').exists()
+    assert not [call for call in failed['calls'] if 'rollback.timer' in call and ' stop ' in ' %s ' % call]
+    (host['fake'] / 'FAIL_DAEMON_RELOAD').unlink()
+    fire_timer(host)
+    assert 'systemctl daemon-reload' in (host['fake'] / 'calls').read_text().splitlines()
+    assert (host['fake'] / 'live').read_text() == TABLE
+    assert {path: host[path].read_text() for path in files} == files
+
+
+def test_a_restart_inside_the_window_fails_the_confirmation_saying_what_is_in_force(host):
+    run(host, record={'schema': 1, 'backend': 'nftables', 'ports': [
+        {'proto': 'tcp', 'port': '25', 'allow': 'everyone'}, {'proto': 'tcp', 'port': '5432', 'allow': 'cluster'}]})
+    result = run(host, ruleset=NEW, record={'schema': 1, 'new': True}, confirm_timeout=30)
+    restart(host)
+    lost = confirm(host, armed_at=result['armed_at'])
+    assert lost['failed'] and lost['restarted'] and 'the change is lost' in lost['msg']
+    assert 'In force now: the policy of the last confirmed change' in lost['msg']
+    assert 'open to everyone: tcp 25; to the cluster: tcp 5432' in lost['msg']
+    assert (host['fake'] / 'live').read_text() == TABLE and host['ruleset'].read_text() == RULESET
+    # Reported once; the next run applies the change again and confirms it.
+    assert not confirm(host, armed_at=result['armed_at']).get('failed')
+    again = run(host, ruleset=NEW, record={'schema': 1, 'new': True}, confirm_timeout=30)
+    assert again['pending'] and confirm(host, armed_at=again['armed_at'])['confirmed']
+    assert host['ruleset'].read_text() == NEW and not (host['record'].parent / '.change').exists()
+
+
+def test_a_restart_inside_the_window_of_a_first_change_says_no_rules_are_in_force(host):
+    result = run(host, confirm_timeout=30)
+    restart(host)
+    lost = confirm(host, armed_at=result['armed_at'])
+    assert lost['failed'] and 'this was the first change on this host' in lost['msg']
+    assert not (host['fake'] / 'live').exists()
+
+
+def test_a_rollback_is_still_reported_after_a_restart(host):
+    run(host)
+    result = run(host, ruleset=NEW, confirm_timeout=30)
+    fire_timer(host)
+    restart(host)
+    late = confirm(host, armed_at=result['armed_at'])
+    assert late['failed'] and 'rolled back' in late['msg'] and 'the timer ran out' in late['msg']
+
+
+def test_a_confirmed_change_leaves_no_rollback_script_nor_marker(host):
+    run(host)
+    result = run(host, ruleset=NEW, confirm_timeout=30)
+    assert (host['record'].parent / '.change').exists()
+    assert confirm(host, armed_at=result['armed_at'])['confirmed']
+    assert not (host['run'] / 'rollback.sh').exists() and not (host['record'].parent / '.change').exists()
+
+
+def test_nftables_service_loads_the_table_again_after_its_start_and_stop_while_the_unit_is_active(host):
+    result = run(host)
+    dropin = host['unit'].parent / 'nftables.service.d' / 'bluemind-firewall-nftables.conf'
+    text = dropin.read_text()
+    command = ("systemctl is-active --quiet bluemind-firewall.service && exec %s --no-block reload "
+               "bluemind-firewall.service || true" % (host['bin'] / 'systemctl'))
+    assert "ExecStartPost=-/bin/sh -c '%s'" % command in text and "ExecStopPost=-/bin/sh -c '%s'" % command in text
+    assert 'systemctl daemon-reload' in result['calls']
+    assert not run(host)['changed']
+    run(host, state='absent')
+    assert not dropin.exists() and not dropin.parent.exists()
+
+
+def test_the_ruleset_that_loaded_before_stays_beside_the_new_one(host):
+    run(host)
+    assert not (host['ruleset'].parent / 'bluemind_firewall.nft.previous').exists()
+    run(host, ruleset=NEW)
+    assert (host['ruleset'].parent / 'bluemind_firewall.nft.previous').read_text() == RULESET
+    run(host, state='absent')
+    assert not host['ruleset'].parent.exists()
+
+
+@pytest.mark.parametrize('current,previous,status,loaded', [
+    (RULESET, None, 0, RULESET),
+    ('', RULESET, 3, RULESET),                                   # emptied by a power cut
+    (NEW[:len(NEW) // 2], RULESET, 3, RULESET),                  # cut short
+    ('', None, 1, None),                                         # nothing whole to load
+])
+def test_at_boot_a_ruleset_file_that_is_not_whole_falls_back_to_the_previous_one(host, current, previous, status,
+                                                                                     loaded):
+    from ansible_collections.bluemind.firewall.plugins.module_utils.nftables_view import boot_load_command
+    host['ruleset'].parent.mkdir(parents=True)
+    host['ruleset'].write_text(current)
+    if previous is not None:
+        (host['ruleset'].parent / 'bluemind_firewall.nft.previous').write_text(previous)
+    note = host['run'] / 'boot-fallback'
+    command = boot_load_command(str(host['bin'] / 'nft'), str(host['ruleset']), note=str(note))
+    assert '$' not in command and '%' not in command
+    done = subprocess.run(['/bin/sh', '-c', command], env=dict(os.environ, FAKE=str(host['fake'])), check=False)
+    assert done.returncode == status
+    live = host['fake'] / 'live'
+    assert (live.read_text() if live.exists() else None) == (loaded.split('\n', 2)[2] if loaded else None)
+    assert note.exists() == (status == 3)

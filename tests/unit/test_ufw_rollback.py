@@ -11,7 +11,7 @@ ADDED = {'proto': 'tcp', 'ports': '25,443', 'source': 'any', 'comment': 'bluemin
 
 class FakeModule(object):
     def __init__(self, state_dir):
-        self.params = {'state_dir': state_dir}
+        self.params = {'state_dir': state_dir, 'record_path': state_dir + '-etc/policy.json'}
 
     def get_bin_path(self, name, required=False):
         return '/usr/sbin/%s' % name
@@ -51,3 +51,14 @@ def test_a_ufw_found_off_is_disabled_again_input_policy_first(script):
     assert script(False) == ['/usr/sbin/iptables -P INPUT ACCEPT || status=1',
                              '/usr/sbin/ip6tables -P INPUT ACCEPT || status=1',
                              '/usr/sbin/ufw --force disable || status=1']
+
+
+def test_the_files_ufw_wrote_are_put_back_before_its_commands_take_the_change_back(tmp_path):
+    rules = UfwRules(FakeModule(str(tmp_path / 'run')))
+    rules.current_rules = types.MethodType(lambda self: [], rules)
+    rules.begin(True, 0, add=[ADDED])
+    rules.work.release()
+    lines = (tmp_path / 'run' / 'rollback.sh').read_text().splitlines()
+    first_undo = next(index for index, line in enumerate(lines) if line.startswith('/usr/sbin/ufw delete'))
+    put_back = [index for index, line in enumerate(lines) if 'saved/new-' in line]
+    assert len(put_back) == 4 and max(put_back) < first_undo

@@ -127,3 +127,19 @@ def test_rollback_commands_take_back_an_add_per_family_and_re_add_a_deleted_rule
     assert readd_command(deleted, 3)[:3] == ['insert', '3', 'allow']
     v4, v6 = dict(deleted), dict(deleted, family='ipv6')
     assert numbers([v4, v4, v6, v4, v6]) == [1, 2, 4, 3, 5]
+
+
+def test_an_administrators_identical_rule_stands_for_ours_and_is_never_taken_over():
+    ssh = {'proto': 'tcp', 'ports': '22', 'source': 'any', 'comment': 'bluemind-firewall ssh'}
+    smtp = {'proto': 'tcp', 'ports': '25,443', 'source': 'any', 'comment': 'bluemind-firewall everyone'}
+    # `ufw allow 22/tcp` and `ufw allow 25/tcp` by hand, both families.
+    by_hand = [recorded(ports, source, family, comment='') for ports in ('22', '25')
+               for source, family in (('0.0.0.0/0', 'ipv4'), ('::/0', 'ipv6'))]
+    add, delete = ufw_view.plan([ssh, smtp], by_hand)
+    assert add == [smtp] and delete == []
+    # Covered in one family only: ours is added for the other family alone, with its source written out.
+    add, delete = ufw_view.plan([ssh], by_hand[:1])
+    assert add == [dict(ssh, source='::/0')] and delete == []
+    assert ufw_view.add_command(add[0])[:5] == ['allow', 'proto', 'tcp', 'from', '::/0']
+    assert ufw_view.undo_add_commands(add[0]) == [['delete', 'allow', 'proto', 'tcp', 'from', '::/0', 'to', '::/0',
+                                                   'port', '22']]
