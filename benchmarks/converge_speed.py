@@ -12,7 +12,8 @@ import bench_bed
 HERE = os.path.dirname(os.path.abspath(__file__))
 RESET = ('nft delete table inet bluemind_firewall 2>/dev/null; nft delete table inet bare_minimum 2>/dev/null; '
          'systemctl disable --now bluemind-firewall.service 2>/dev/null; '
-         'rm -rf /etc/bluemind-firewall /etc/bare-minimum.nft /etc/systemd/system/bluemind-firewall.service; '
+         'rm -rf /etc/bluemind-firewall /etc/bare-minimum.nft /etc/systemd/system/bluemind-firewall.service '
+         '/etc/systemd/system/nftables.service.d/bluemind-firewall-*.conf; '
          'systemctl daemon-reload')
 APPROACHES = {
     'bare minimum': [os.path.join(HERE, 'bare_minimum.yml')],

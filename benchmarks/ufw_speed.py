@@ -13,7 +13,8 @@ import bench_bed
 HERE = os.path.dirname(os.path.abspath(__file__))
 RESET = ('ufw --force reset >/dev/null 2>&1; rm -f /etc/ufw/*.rules.20* /etc/ufw/*.rules.*_*; '
          'nft delete table inet bluemind_firewall 2>/dev/null; systemctl disable --now bluemind-firewall.service 2>/dev/null; '
-         'rm -rf /etc/bluemind-firewall /etc/systemd/system/bluemind-firewall.service /etc/systemd/system/ufw.service.d; '
+         'rm -rf /etc/bluemind-firewall /etc/systemd/system/bluemind-firewall.service /etc/systemd/system/ufw.service.d '
+         '/etc/systemd/system/nftables.service.d/bluemind-firewall-*.conf; '
          'systemctl daemon-reload')
 APPROACHES = {
     'ufw per rule': [os.path.join(HERE, 'ufw_per_rule.yml')],
