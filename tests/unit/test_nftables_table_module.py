@@ -12,6 +12,7 @@ import sys
 import pytest
 
 from conftest import ROOT
+from ansible_collections.bluemind.firewall.plugins.module_utils.nftables_view import boot_load_command
 
 MODULE = os.path.join(ROOT, 'plugins', 'modules', 'nftables_table.py')
 
@@ -377,9 +378,7 @@ def test_the_ruleset_that_loaded_before_stays_beside_the_new_one(host):
     (NEW[:len(NEW) // 2], RULESET, 3, RULESET),                  # cut short
     ('', None, 1, None),                                         # nothing whole to load
 ])
-def test_at_boot_a_ruleset_file_that_is_not_whole_falls_back_to_the_previous_one(host, current, previous, status,
-                                                                                     loaded):
-    from ansible_collections.bluemind.firewall.plugins.module_utils.nftables_view import boot_load_command
+def test_at_boot_a_ruleset_file_that_is_not_whole_falls_back_to_the_previous_one(host, current, previous, status, loaded):
     host['ruleset'].parent.mkdir(parents=True)
     host['ruleset'].write_text(current)
     if previous is not None:

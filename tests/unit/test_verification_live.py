@@ -7,7 +7,7 @@ lists, so that a change of the port table keeps these tests meaningful.
 import pytest
 
 import live_fixtures
-from live_fixtures import host as host_of, read, tables
+from live_fixtures import host as host_of, tables
 from ansible_collections.bluemind.firewall.plugins.module_utils import verification
 
 EVERY_PORT = [[1, 65535]]
