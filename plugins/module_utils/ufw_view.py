@@ -67,7 +67,11 @@ def ufw_rules(policy):
 
 
 def _canonical_ports(text):
-    return ','.join(sorted(text.split(','), key=lambda item: int(item.split(':')[0])))
+    """ufw's port list in one order; "any" (a rule on every port, made by hand) as it is."""
+    items = text.split(',')
+    if not all(item.split(':')[0].isdigit() for item in items):
+        return text
+    return ','.join(sorted(items, key=lambda item: int(item.split(':')[0])))
 
 
 def rule_keys(rule):

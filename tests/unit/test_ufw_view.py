@@ -143,3 +143,10 @@ def test_an_administrators_identical_rule_stands_for_ours_and_is_never_taken_ove
     assert ufw_view.add_command(add[0])[:5] == ['allow', 'proto', 'tcp', 'from', '::/0']
     assert ufw_view.undo_add_commands(add[0]) == [['delete', 'allow', 'proto', 'tcp', 'from', '::/0', 'to', '::/0',
                                                    'port', '22']]
+
+
+def test_an_administrators_rule_on_every_port_is_left_alone_and_planned_around():
+    everyone = {'proto': 'tcp', 'ports': '25,443', 'source': 'any', 'comment': 'bluemind-firewall everyone'}
+    # `ufw insert 1 allow from 198.18.0.0/15`: every protocol and port, recorded as "any".
+    by_hand = [dict(recorded('any', '198.18.0.0/15', comment=''), proto='any')]
+    assert ufw_view.plan([everyone], by_hand) == ([everyone], [])
