@@ -244,6 +244,10 @@ class NftablesTable(object):
         enable = not self.unit_enabled()
         if enable:
             reasons.append('boot unit not enabled')
+        # Stopped by hand (the off switch removes the table): a converge turns the firewall on again.
+        start = not self.unit_active()
+        if start and not (enable or unit_differs):
+            reasons.append('boot unit not active')
         if not load and current_record != _record_text(p['record'], recorded_sha):
             reasons.append('record differs')
 
@@ -297,7 +301,7 @@ class NftablesTable(object):
         # Active, the unit follows reloads of nftables.service (ReloadPropagatedFrom), and the drop-in
         # loads the table after that service's start and stop; starting it loads the same file again,
         # which changes nothing.
-        if (enable or unit_differs) and not self.unit_active():
+        if start:
             work.keep({'run': [self.systemctl, 'start', self.unit]})
         if backends.UFW in replace:
             work.keep({'remove_ufw': True})

@@ -391,3 +391,29 @@ def test_at_boot_a_ruleset_file_that_is_not_whole_falls_back_to_the_previous_one
     live = host['fake'] / 'live'
     assert (live.read_text() if live.exists() else None) == (loaded.split('\n', 2)[2] if loaded else None)
     assert note.exists() == (status == 3)
+
+
+def test_a_unit_stopped_by_hand_is_started_again_by_the_next_converge(host):
+    run(host)
+    for name in ('active', 'live'):      # systemctl stop bluemind-firewall: the unit's ExecStop deleted the table
+        (host['fake'] / name).unlink()
+    result = run(host)
+    assert result['changed'] and 'table inet bluemind_firewall is not loaded' in result['reasons']
+    assert 'systemctl start bluemind-firewall.service' in result['calls']
+    (host['fake'] / 'active').unlink()   # stopped while the table stayed (an older unit without ExecStop)
+    assert run(host)['reasons'] == ['boot unit not active']
+    assert not run(host)['changed']
+
+
+def test_the_boot_unit_stops_by_removing_its_table_but_not_at_shutdown():
+    import jinja2
+    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(os.path.join(ROOT, 'roles', 'host_firewall', 'templates')),
+                                     undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    unit = environment.get_template('bluemind-firewall.service.j2').render(
+        table='bluemind_firewall', nft='/usr/sbin/nft', ruleset_path='/etc/bluemind-firewall/bluemind_firewall.nft',
+        load=boot_load_command('/usr/sbin/nft', '/etc/bluemind-firewall/bluemind_firewall.nft'))
+    stop = [line for line in unit.splitlines() if line.startswith('ExecStop=')]
+    assert stop == ["ExecStop=/bin/sh -c 'systemctl is-system-running | grep -q stopping "
+                    "|| /usr/sbin/nft delete table inet bluemind_firewall 2>/dev/null || true'"]
+    assert 'PartOf=' not in unit and 'ReloadPropagatedFrom=nftables.service' in unit
+    assert '$' not in unit and '%' not in unit
