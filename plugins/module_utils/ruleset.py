@@ -326,6 +326,7 @@ class Host(object):
                                                    for net, dev in routes]
         self.links = list(links)
         self.forwarding = dict(forwarding or {})
+        self._route_maps = {}
 
     def local(self, version):
         values = [space.address_number(item)[1] for item in self.addresses
@@ -333,9 +334,15 @@ class Host(object):
         return space.interval_set((value, value) for value in values)
 
     def route_map(self, version):
-        """[(first, last, device)] of the longest-prefix route of each source, None when not known."""
+        """[(first, last, device)] of the longest-prefix route of each source, None when not known.
+        Painted once per family: every DNAT's new destination is looked up in it."""
         if self.routes is None:
             return None
+        if version not in self._route_maps:
+            self._route_maps[version] = self._paint(version)
+        return self._route_maps[version]
+
+    def _paint(self, version):
         painted = []
         for network, dev in sorted((r for r in self.routes if r[0].version == version),
                                    key=lambda r: r[0].prefixlen):

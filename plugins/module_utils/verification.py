@@ -310,13 +310,18 @@ def _initial_boxes(version, evaluator, host):
     return [tuple(box[dim] for dim in range(len(space.DIMENSIONS))) for box in boxes]
 
 
-def plausible_sources(evaluator, host, version):
-    """{interface index: sources judged as arriving on it}: on the interface the host routes them
-    through, and on every interface a rule names; never martians or the host's own addresses."""
+def remote_sources(version):
+    """Every source address of the family but the martians, which never arrive from the network."""
     universe = space.full_range(SADDR, version)
     for text in MARTIANS[version]:
         universe = space.subtract(universe, (space.network_interval(text)[1],))
-    universe = space.subtract(universe, host.local(version))
+    return universe
+
+
+def plausible_sources(evaluator, host, version):
+    """{interface index: sources judged as arriving on it}: on the interface the host routes them
+    through, and on every interface a rule names; never martians or the host's own addresses."""
+    universe = space.subtract(remote_sources(version), host.local(version))
     unnamed = len(evaluator.interfaces) - 1
     found = dict((index, universe) for index in range(unnamed))
     painted = host.route_map(version)
@@ -389,9 +394,7 @@ class _Report(object):
         self.version = version
         self.family = 'ipv%d' % version
         self.host = host
-        self.universe = space.full_range(SADDR, version)
-        for text in MARTIANS[version]:
-            self.universe = space.subtract(self.universe, (space.network_interval(text)[1],))
+        self.universe = remote_sources(version)
         self.local = host.local(version)
 
     def source_class(self, values):

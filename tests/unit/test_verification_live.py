@@ -10,8 +10,6 @@ import live_fixtures
 from live_fixtures import host as host_of, tables
 from ansible_collections.bluemind.firewall.plugins.module_utils import verification
 
-EVERY_PORT = [[1, 65535]]
-
 
 def expected_of(state):
     return verification.ExpectedPolicy(live_fixtures.policy(state))
