@@ -29,10 +29,14 @@ class ActionModule(ActionBase):
         for name in task_vars['groups'].get(group, []):
             host = hostvars[name]
             facts = host.get('ansible_facts') or {}
-            members[name] = (host.get('bluemind_firewall_address'), facts.get('default_ipv4'), facts.get('default_ipv6'))
+            members[name] = (host.get('bluemind_firewall_address'), facts.get('default_ipv4'), facts.get('default_ipv6'),
+                             (facts.get('all_ipv4_addresses') or []) + (facts.get('all_ipv6_addresses') or []))
         try:
             cluster = resolve_cluster(group, members)
         except PolicyError as exc:
             raise AnsibleActionFail(str(exc))
+        warnings = cluster.pop('warnings')
+        if warnings:
+            result['warnings'] = warnings
         result.update(changed=False, cluster=cluster)
         return result

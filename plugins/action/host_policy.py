@@ -13,22 +13,26 @@ import os
 import jinja2
 
 from ansible.errors import AnsibleActionFail
-from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.bluemind.firewall.plugins.module_utils.lockout import lockout
 from ansible_collections.bluemind.firewall.plugins.module_utils.nftables_view import boot_load_command, nftables_view
-from ansible_collections.bluemind.firewall.plugins.module_utils.policy import PolicyError, build_policy
+from ansible_collections.bluemind.firewall.plugins.module_utils.policy import (
+    PolicyError, build_policy, confirm_timeout, parse_bool)
 from ansible_collections.bluemind.firewall.plugins.module_utils.ufw_view import ufw_rules
 
 _SETTINGS = ('backend', 'optional_services', 'public', 'cluster_group', 'cluster_sources', 'admin_sources',
-             'ssh_port', 'ssh_connection', 'ansible_port', 'extra_public_ports', 'extra_internal_ports')
+             'ssh_port', 'ssh_connection', 'ansible_port', 'extra_public_ports', 'extra_internal_ports',
+             'extra_rules', 'log_drops')
+# Switches of the apply steps, read here the way the policy's are, so that a bad one stops every
+# host before any change; returned as the steps take them.
+_SWITCHES = ('confirm', 'rollback_timeout', 'backend_switch')
 
 
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _requires_connection = False
-    _VALID_ARGS = frozenset(_SETTINGS + ('port_table', 'cluster', 'nftables', 'allow_lockout'))
+    _VALID_ARGS = frozenset(_SETTINGS + _SWITCHES + ('port_table', 'cluster', 'nftables', 'allow_lockout'))
     # Connection plugins over which the host sees Ansible as an SSH client.
     _SSH_TRANSPORTS = ('ssh', 'paramiko', 'paramiko_ssh', 'libssh')
 
@@ -53,9 +57,14 @@ class ActionModule(ActionBase):
         try:
             policy = build_policy(args['port_table'], settings, args['cluster'])
             problem = lockout(policy, settings['ssh_connection'])
+            allow_lockout = parse_bool(args.get('allow_lockout', False), 'bluemind_firewall_allow_lockout')
+            result['switches'] = {
+                'confirm_timeout': confirm_timeout(args.get('confirm', True), args.get('rollback_timeout', 60)),
+                'backend_switch': parse_bool(args.get('backend_switch', False), 'bluemind_firewall_backend_switch'),
+            }
         except PolicyError as exc:
             raise AnsibleActionFail('Invalid firewall settings, no host was changed. %s' % exc)
-        if problem and not boolean(args.get('allow_lockout', False), strict=False):
+        if problem and not allow_lockout:
             raise AnsibleActionFail(problem)
         if problem:
             result['warnings'] = [problem.replace('Nothing was changed. ', '')]

@@ -30,10 +30,11 @@ import shutil
 import time
 
 from ansible_collections.bluemind.firewall.plugins.module_utils import backends, host_files
+from ansible_collections.bluemind.firewall.plugins.module_utils.policy import MINIMUM_CONFIRM_TIMEOUT
 
 STATE_DIR = '/run/bluemind-firewall'
 TIMER_UNIT = 'bluemind-firewall-rollback'
-MINIMUM_TIMEOUT = 10
+MINIMUM_TIMEOUT = MINIMUM_CONFIRM_TIMEOUT
 
 _SCRIPT = """#!/bin/sh
 # Written by bluemind.firewall: restores the firewall rules in force before the change armed at

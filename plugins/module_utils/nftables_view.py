@@ -15,6 +15,10 @@ from ansible_collections.bluemind.firewall.plugins.module_utils.policy import (
     ADMIN, ANY_IPV4, ANY_IPV6, CLUSTER, EVERYONE, PROTOCOLS, merged_port_ranges, port_text)
 
 TABLE = 'bluemind_firewall'
+# Logged drops: a prefix that names the collection, at a rate that a port scan cannot turn into a
+# flood of the kernel log.
+LOG_PREFIX = 'bluemind-firewall drop: '
+LOG_RATE = '5/second burst 10 packets'
 
 _FAMILIES = (
     # policy family, nft set type, nft address match, set suffix, "any" CIDR
@@ -22,6 +26,40 @@ _FAMILIES = (
     ('ipv6', 'ipv6_addr', 'ip6 saddr', 'v6', ANY_IPV6),
 )
 _AUDIENCE_WORDS = {EVERYONE: 'open to everyone', CLUSTER: 'cluster hosts and cluster sources only'}
+_SET_PREFIX = {'ipv4': 'v4', 'ipv6': 'v6'}
+
+
+def _extra_rule_lines(policy, sets):
+    """The accept rules of bluemind_firewall_extra_rules, one per rule and family."""
+    rules = []
+    for index, rule in enumerate(policy.get('rules') or []):
+        for family, set_type, match, suffix, any_net in _FAMILIES:
+            if family not in rule['families']:
+                continue
+            words = []
+            if rule['interface']:
+                words.append('iifname "%s"' % rule['interface'])
+            if rule['allow'] == CLUSTER:
+                words.append('%s @cluster_hosts_%s' % (match, suffix))
+            elif rule['allow'] != EVERYONE:
+                networks = policy['sources'][rule['allow']][family]
+                if networks == [any_net]:
+                    words.append('meta nfproto %s' % family)
+                else:
+                    name = 'extra_rule_%d_%s' % (index, suffix)
+                    sets.append({'name': name, 'type': set_type, 'elements': networks})
+                    words.append('%s @%s' % (match, name))
+            else:
+                words.append('meta nfproto %s' % family)
+            if rule['destinations']:
+                words.append('%s daddr { %s }' % (match.split()[0], ', '.join(rule['destinations'][family])))
+            if rule['ports']:
+                words.append('%s dport { %s }' % (rule['protocol_name'],
+                                                  ', '.join(port_text(first, last) for first, last in rule['ports'])))
+            else:
+                words.append('meta l4proto %d' % rule['protocol'])
+            rules.append({'match': ' '.join(words), 'comment': 'extra rule: %s' % rule['comment']})
+    return rules
 
 
 def nftables_view(policy):
@@ -67,7 +105,32 @@ def nftables_view(policy):
                 for _family, _type, match, suffix, _any in _FAMILIES:
                     rules.append({'match': '%s @cluster_hosts_%s %s dport @%s' % (match, suffix, proto, port_set),
                                   'comment': comment})
-    return {'table': TABLE, 'sets': sets, 'rules': rules}
+    rules.extend(_extra_rule_lines(policy, sets))
+    # Records of schema 1 predate the setting; drops were not logged then.
+    log = None
+    if policy.get('log_drops'):
+        log = {'rate': LOG_RATE, 'prefix': LOG_PREFIX}
+    return {'table': TABLE, 'sets': sets, 'rules': rules, 'log': log}
+
+
+def without_dynamic_elements(listing):
+    """`nft -s list table` without the elements of dynamic sets (the ping meters): the packets add
+    them, and they must not read as a change of the table."""
+    kept = []
+    dynamic = skipping = False
+    for line in listing.splitlines(True):
+        stripped = line.strip()
+        if stripped.startswith('set ') and stripped.endswith('{'):
+            dynamic = False
+        elif stripped.startswith('flags ') and 'dynamic' in stripped:
+            dynamic = True
+        if dynamic and stripped.startswith('elements = {'):
+            skipping = True
+        if not skipping:
+            kept.append(line)
+        if skipping and stripped.endswith('}'):
+            skipping = False
+    return ''.join(kept)
 
 
 BOOT_FALLBACK_NOTE = '/run/bluemind-firewall/boot-fallback'

@@ -15,7 +15,10 @@ __metaclass__ = type
 import ipaddress
 import re
 
-SCHEMA_VERSION = 1
+# The record's schema. 2 adds extra rules, drop logging and the BlueMind settings; verification
+# still reads records of schema 1 (see READABLE_SCHEMAS), so that an upgrade never breaks a check.
+SCHEMA_VERSION = 2
+READABLE_SCHEMAS = (1, 2)
 BACKENDS = ('nftables', 'ufw')
 PROTOCOLS = ('tcp', 'udp')
 PORT_CLASSES = ('required', 'optional', 'internal')
@@ -32,7 +35,13 @@ ANY_IPV4 = '0.0.0.0/0'
 ANY_IPV6 = '::/0'
 
 _NAME = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_.-]{0,47}$')
-_RANGE = re.compile(r'^\s*(\d+)\s*[-:]\s*(\d+)\s*$')
+# ASCII digits only: Python's int() also reads other scripts' digits, which no firewall tool does.
+_NUMBER = re.compile(r'^\s*([0-9]+)\s*$')
+_RANGE = re.compile(r'^\s*([0-9]+)\s*[-:]\s*([0-9]+)\s*$')
+# Ansible's own spellings of booleans (ansible.module_utils.parsing.convert_bool), so that
+# -e name=false on the command line means what it means everywhere else in Ansible.
+_TRUE = ('y', 'yes', 'on', '1', 'true', 't')
+_FALSE = ('n', 'no', 'off', '0', 'false', 'f')
 _EXTRA_PORT_KEYS = ('port', 'proto', 'name', 'description')
 
 
@@ -44,13 +53,47 @@ def _fail(variable, value, why):
     raise PolicyError('%s: %r %s' % (variable, value, why))
 
 
+def parse_bool(value, variable):
+    """True or False from a boolean or one of Ansible's spellings of one ("false", "no", 0, ...)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in _TRUE + _FALSE:
+        return value.strip().lower() in _TRUE
+    _fail(variable, value, 'must be true or false')
+
+
+def parse_int(value, variable, minimum=None):
+    """An integer from a number or a string of ASCII digits ("30" from the command line)."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        _fail(variable, value, 'must be a whole number')
+    if isinstance(value, str):
+        if not _NUMBER.match(value):
+            _fail(variable, value, 'must be a whole number written with the digits 0-9')
+        value = int(value)
+    if minimum is not None and value < minimum:
+        _fail(variable, value, 'must be at least %d' % minimum)
+    return value
+
+
+MINIMUM_CONFIRM_TIMEOUT = 10
+
+
+def confirm_timeout(confirm, timeout):
+    """bluemind_firewall_rollback_timeout when bluemind_firewall_confirm is on, else 0."""
+    if not parse_bool(confirm, 'bluemind_firewall_confirm'):
+        return 0
+    return parse_int(timeout, 'bluemind_firewall_rollback_timeout', MINIMUM_CONFIRM_TIMEOUT)
+
+
 def parse_port(value, variable):
     """Return (first, last) for 10050, "10050" or "7000-7010"."""
     if isinstance(value, bool):
         _fail(variable, value, 'is not a port number or range')
     if isinstance(value, int):
         first = last = value
-    elif isinstance(value, str) and value.strip().isdigit():
+    elif isinstance(value, str) and _NUMBER.match(value):
         first = last = int(value)
     elif isinstance(value, str) and _RANGE.match(value):
         first, last = (int(part) for part in _RANGE.match(value).groups())
@@ -69,23 +112,44 @@ def port_text(first, last):
 
 
 def parse_address(value, variable):
-    """An IP literal (no prefix, no hostname) as its canonical string."""
+    """A unicast IP literal (no prefix, no hostname, no scope) as its canonical string."""
     if not isinstance(value, str):
         _fail(variable, value, 'is not an IP address')
+    if '%' in value:
+        _fail(variable, value, 'has a scope id (%...): a firewall matches addresses, not interfaces; '
+                               'give a global address')
     try:
-        return str(ipaddress.ip_address(value.strip()))
+        address = ipaddress.ip_address(value.strip())
     except ValueError:
         _fail(variable, value, 'is not an IP address (hostnames are not accepted: give the address)')
+    _refuse_scoped(address, variable, value)
+    return str(address)
 
 
-def parse_network(value, variable):
-    """A CIDR (or a bare address, taken as /32 or /128); host bits set is an error, not a guess."""
+def _refuse_scoped(network, variable, value):
+    """Link-local and multicast addresses never identify a peer or an administrator: a link-local one
+    is the same on every link, a multicast one is no sender."""
+    for test, words in (('is_multicast', 'a multicast'), ('is_link_local', 'a link-local'),
+                        ('is_loopback', 'a loopback'), ('is_unspecified', 'the unspecified')):
+        if getattr(network, test):
+            _fail(variable, value, 'is %s address, which cannot identify a host here' % words)
+
+
+def parse_network(value, variable, destination=False):
+    """A CIDR (or a bare address, taken as /32 or /128); host bits set is an error, not a guess.
+    As a source, link-local, multicast and loopback networks are refused; 0.0.0.0/0 and ::/0 are
+    everyone. As a destination, multicast is what it is for (VRRP's 224.0.0.18)."""
     if not isinstance(value, str):
         _fail(variable, value, 'is not a CIDR')
+    if '%' in value:
+        _fail(variable, value, 'has a scope id (%...), which a firewall rule cannot match')
     try:
-        return ipaddress.ip_network(value.strip(), strict=True)
+        network = ipaddress.ip_network(value.strip(), strict=True)
     except ValueError as exc:
         _fail(variable, value, 'is not a valid CIDR (%s)' % exc)
+    if not destination and network.prefixlen:
+        _refuse_scoped(network, variable, value)
+    return network
 
 
 def _as_list(value, variable):
@@ -118,30 +182,72 @@ def _net_text(network):
     return str(network)
 
 
+def _address_list(value, variable):
+    items = value if isinstance(value, (list, tuple)) else [value]
+    return [parse_address(item, variable) for item in items if item not in (None, '')]
+
+
 def host_addresses(override, default_ipv4, default_ipv6):
-    """The addresses peers know a host by: the override, else the default-route addresses."""
-    if override not in (None, '', []):
-        items = override if isinstance(override, (list, tuple)) else [override]
-        return [parse_address(item, 'bluemind_firewall_address') for item in items]
-    found = []
-    for facts in (default_ipv4, default_ipv6):
+    """The addresses peers know a host by.
+
+    override (bluemind_firewall_address): one literal or a list, which replaces both families; or a
+    mapping {ipv4: ..., ipv6: ...} whose families replace that family only (an empty list: none in
+    that family). Without an override, or for a family the mapping leaves out: the default-route
+    address of the family."""
+    defaults = {}
+    for family, facts in (('ipv4', default_ipv4), ('ipv6', default_ipv6)):
         if isinstance(facts, dict) and facts.get('address'):
-            found.append(parse_address(facts['address'], 'ansible_default_ipv4/ipv6'))
+            defaults[family] = [parse_address(facts['address'], 'ansible_default_%s' % family)]
+    if override in (None, '', []):
+        return defaults.get('ipv4', []) + defaults.get('ipv6', [])
+    if not isinstance(override, dict):
+        return _address_list(override, 'bluemind_firewall_address')
+    unknown = sorted(set(override) - set(('ipv4', 'ipv6')))
+    if unknown:
+        _fail('bluemind_firewall_address', override, 'has key(s) %s; the keys are ipv4 and ipv6' % ', '.join(
+            str(key) for key in unknown))
+    found = []
+    for family, version in (('ipv4', 4), ('ipv6', 6)):
+        if family not in override:
+            found.extend(defaults.get(family, []))
+            continue
+        variable = 'bluemind_firewall_address.%s' % family
+        for address in _address_list(override[family] or [], variable):
+            if ipaddress.ip_address(address).version != version:
+                _fail(variable, address, 'is not an %s address' % family.replace('ip', 'IP'))
+            found.append(address)
     return found
 
 
-def resolve_cluster(group, members):
-    """Addresses of every host of the cluster group.
+def unlisted_addresses(addresses, all_addresses):
+    """The host's other addresses that could source its cluster traffic (not link-local, loopback
+    or multicast) and that its peers do not know it by."""
+    known = set(addresses)
+    found = []
+    for item in all_addresses or []:
+        try:
+            address = ipaddress.ip_address(str(item).split('%')[0])
+        except ValueError:
+            continue
+        if address.is_link_local or address.is_loopback or address.is_multicast or str(address) in known:
+            continue
+        found.append(str(address))
+    return sorted(set(found), key=lambda text: (ipaddress.ip_address(text).version, ipaddress.ip_address(text)))
 
-    members: {host: (override, default_ipv4 facts, default_ipv6 facts)}. All unknown hosts are
-    named in one error, so that one run tells the operator everything to fix.
+
+def resolve_cluster(group, members):
+    """Addresses of every host of the cluster group, and a warning per host with addresses outside them.
+
+    members: {host: (override, default_ipv4 facts, default_ipv6 facts[, every address the host has])}.
+    All unknown hosts are named in one error, so that one run tells the operator everything to fix.
     """
     if not members:
         raise PolicyError('bluemind_firewall_cluster_group: %r has no hosts in the inventory' % (group,))
     hosts = {}
     unknown = []
+    warnings = []
     for name in sorted(members):
-        override, ipv4, ipv6 = members[name]
+        override, ipv4, ipv6 = members[name][:3]
         try:
             addresses = host_addresses(override, ipv4, ipv6)
         except PolicyError as exc:
@@ -150,12 +256,21 @@ def resolve_cluster(group, members):
             hosts[name] = addresses
         else:
             unknown.append(name)
+            continue
+        others = unlisted_addresses(addresses, members[name][3] if len(members[name]) > 3 else ())
+        if others:
+            warnings.append(
+                'host %s also has the address(es) %s, which its peers do not know it by (they know %s): '
+                'what it sends to them from those is dropped. If cluster traffic can leave it from them '
+                '(a second network, a ULA beside a global IPv6, temporary IPv6 addresses), list them in '
+                'its bluemind_firewall_address (a list, or {ipv4: [...], ipv6: [...]} to replace one '
+                'family only).' % (name, ', '.join(others), ', '.join(addresses)))
     if unknown:
         raise PolicyError(
             'bluemind_firewall_address: no address known for cluster host(s) %s of group %r; '
             'gather their facts in this play (or keep a fact cache), or set bluemind_firewall_address '
             'for them' % (', '.join(unknown), group))
-    return {'group': group, 'hosts': hosts}
+    return {'group': group, 'hosts': hosts, 'warnings': warnings}
 
 
 def _extra_ports(value, variable):
@@ -182,6 +297,114 @@ def _extra_ports(value, variable):
         ports.append({'service': name, 'first': first, 'last': last, 'proto': proto,
                       'description': description})
     return ports
+
+
+# IP protocols an extra rule may name, and their numbers. nftables takes any number 0-255 as well;
+# ufw knows a fixed list of names (ufw 0.36.2; Debian 11's ufw 0.36 lacks vrrp, found on the host).
+IP_PROTOCOLS = {'icmp': 1, 'igmp': 2, 'ipv6': 41, 'tcp': 6, 'udp': 17, 'gre': 47, 'esp': 50, 'ah': 51,
+                'icmpv6': 58, 'ospf': 89, 'pim': 103, 'vrrp': 112, 'l2tp': 115, 'sctp': 132}
+UFW_PROTOCOLS = ('tcp', 'udp', 'ipv6', 'esp', 'ah', 'igmp', 'gre', 'vrrp')
+# Protocols of one address family only (MLD, not IGMP, on IPv6; 6in4 travels over IPv4).
+_ONE_FAMILY = {'icmp': 'ipv4', 'igmp': 'ipv4', 'ipv6': 'ipv4', 'icmpv6': 'ipv6'}
+FAMILIES = ('ipv4', 'ipv6')
+_EXTRA_RULE_KEYS = ('protocol', 'ports', 'destination', 'sources', 'interface', 'family', 'comment')
+_INTERFACE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_.@-]{0,14}$')
+_COMMENT = re.compile(r'^[A-Za-z0-9][A-Za-z0-9 _.,:/()+-]{0,63}$')
+
+
+def extra_rule_key(index):
+    """The record's name of an extra rule's own sources."""
+    return 'extra_rules[%d]' % index
+
+
+def _protocol(value, backend, where):
+    """(number, name) of an extra rule's protocol."""
+    if isinstance(value, str) and value.strip().lower() in IP_PROTOCOLS:
+        name = value.strip().lower()
+        if backend == 'ufw' and name not in UFW_PROTOCOLS:
+            _fail(where, value, 'is not a protocol ufw knows (ufw knows %s); choose the nftables backend '
+                                'for it' % ', '.join(UFW_PROTOCOLS))
+        return IP_PROTOCOLS[name], name
+    if isinstance(value, bool) or not (isinstance(value, int) or (isinstance(value, str) and _NUMBER.match(value))):
+        _fail(where, value, 'is not a protocol name (%s) or number' % ', '.join(sorted(IP_PROTOCOLS)))
+    number = int(value)
+    if not 0 <= number <= 255:
+        _fail(where, value, 'is not an IP protocol number (0-255)')
+    if backend == 'ufw':
+        _fail(where, value, 'is a protocol number, which ufw does not take; give one of %s, or choose the '
+                            'nftables backend' % ', '.join(UFW_PROTOCOLS))
+    names = [name for name, known in IP_PROTOCOLS.items() if known == number]
+    return number, names[0] if names else str(number)
+
+
+def _extra_rules(value, backend, cluster_networks):
+    """(rules for the record, {source key: networks by family}) of bluemind_firewall_extra_rules."""
+    rules = []
+    sources = {}
+    for index, item in enumerate(_as_list(value, 'bluemind_firewall_extra_rules')):
+        where = 'bluemind_firewall_extra_rules[%d]' % index
+        if not isinstance(item, dict):
+            _fail(where, item, 'must be a mapping with protocol and, optionally, %s' % ', '.join(_EXTRA_RULE_KEYS[1:]))
+        unknown = sorted(set(item) - set(_EXTRA_RULE_KEYS))
+        if unknown:
+            _fail(where, item, 'has unknown key(s) %s' % ', '.join(str(key) for key in unknown))
+        if 'protocol' not in item:
+            _fail(where, item, 'has no protocol')
+        number, name = _protocol(item['protocol'], backend, where + '.protocol')
+        families = set(FAMILIES)
+        family = item.get('family', 'both')
+        if family not in FAMILIES + ('both',):
+            _fail(where + '.family', family, 'must be ipv4, ipv6 or both')
+        if family != 'both':
+            families = set((family,))
+        if name in _ONE_FAMILY:
+            if family not in ('both', _ONE_FAMILY[name]):
+                _fail(where + '.family', family, 'does not carry %s, an %s protocol' % (name, _ONE_FAMILY[name]))
+            families = set((_ONE_FAMILY[name],))
+
+        ranges = []
+        if item.get('ports') not in (None, '', []):
+            if name not in PROTOCOLS:
+                _fail(where + '.ports', item['ports'], 'is given for %s, which has no ports (tcp and udp do)' % name)
+            listed = item['ports'] if isinstance(item['ports'], (list, tuple)) else [item['ports']]
+            ranges = [list(parse_port(port, where + '.ports')) for port in listed]
+            ranges = [list(pair) for pair in merged_port_ranges({'first': a, 'last': b} for a, b in ranges)]
+
+        destinations = None
+        if item.get('destination') not in (None, ''):
+            listed = item['destination'] if isinstance(item['destination'], (list, tuple)) else [item['destination']]
+            networks = [parse_network(text, where + '.destination', destination=True) for text in listed]
+            destinations = networks_by_family(networks)
+            families &= set(f for f in FAMILIES if destinations[f])
+
+        listed = item.get('sources', [CLUSTER])
+        listed = listed if isinstance(listed, (list, tuple)) else [listed]
+        if not listed:
+            _fail(where + '.sources', listed, 'is empty: give CIDRs or the word cluster (the default)')
+        networks = [parse_network(text, where + '.sources') for text in listed if text != CLUSTER]
+        if CLUSTER in listed and not networks:
+            allow = CLUSTER
+        else:
+            if CLUSTER in listed:
+                networks = networks + list(cluster_networks)
+            found = networks_by_family(networks)
+            families &= set(f for f in FAMILIES if found[f])
+            allow = EVERYONE if found == {'ipv4': [ANY_IPV4], 'ipv6': [ANY_IPV6]} else extra_rule_key(index)
+            if allow != EVERYONE:
+                sources[allow] = found
+
+        interface = item.get('interface')
+        if interface is not None and not (isinstance(interface, str) and _INTERFACE.match(interface)):
+            _fail(where + '.interface', interface, 'is not an interface name (up to 15 letters, digits, "_.@-")')
+        comment = item.get('comment', 'extra rule %d' % index)
+        if not isinstance(comment, str) or not _COMMENT.match(comment):
+            _fail(where + '.comment', comment, 'must be up to 64 letters, digits, spaces or "_.,:/()+-"')
+        if not families:
+            _fail(where, item, 'matches no address family: its family, destination and sources do not meet')
+        rules.append({'protocol': number, 'protocol_name': name, 'ports': ranges,
+                      'destinations': destinations, 'allow': allow, 'interface': interface,
+                      'families': [f for f in FAMILIES if f in families], 'comment': comment})
+    return rules, sources
 
 
 def _ssh_port(explicit, ssh_connection, ansible_port):
@@ -244,9 +467,8 @@ def build_policy(port_table, settings, cluster):
             _fail('bluemind_firewall_optional_services', service,
                   'is not an optional service; known: %s' % ', '.join(known))
 
-    public = settings.get('public', True)
-    if not isinstance(public, bool):
-        _fail('bluemind_firewall_public', public, 'must be true or false')
+    public = parse_bool(settings.get('public', True), 'bluemind_firewall_public')
+    log_drops = parse_bool(settings.get('log_drops', True), 'bluemind_firewall_log_drops')
 
     group = settings.get('cluster_group')
     if group is not None and group != cluster['group']:
@@ -292,6 +514,12 @@ def build_policy(port_table, settings, cluster):
 
     peers = cluster['hosts']
     peer_networks = [ipaddress.ip_network(address) for addresses in peers.values() for address in addresses]
+    rules, rule_sources = _extra_rules(settings.get('extra_rules'), backend, peer_networks + cluster_sources)
+    sources = {
+        ADMIN: networks_by_family(admin_sources),
+        CLUSTER: networks_by_family(peer_networks + cluster_sources),
+    }
+    sources.update(rule_sources)
     return {
         'schema': SCHEMA_VERSION,
         'backend': backend,
@@ -300,11 +528,11 @@ def build_policy(port_table, settings, cluster):
         'cluster_group': cluster['group'],
         'peers': peers,
         'cluster_sources': [_net_text(n) for n in cluster_sources],
-        'sources': {
-            ADMIN: networks_by_family(admin_sources),
-            CLUSTER: networks_by_family(peer_networks + cluster_sources),
-        },
+        'sources': sources,
         'ports': ports,
+        'rules': rules,
+        'log_drops': log_drops,
+        'bluemind': {'version': 4, 'flows': CLUSTER, 'roles': []},
     }
 
 

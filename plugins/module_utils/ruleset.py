@@ -373,8 +373,9 @@ class Host(object):
 class Evaluator(object):
     """Follows boxes of packets of one family through the base chains of a set of tables."""
 
-    def __init__(self, tables, family, host=None):
+    def __init__(self, tables, family, host=None, interfaces=()):
         self.family = family
+        self.wanted_interfaces = tuple(interfaces)
         self.version = VERSIONS[family]
         self.host = host or Host()
         self.tables = tables
@@ -387,7 +388,9 @@ class Evaluator(object):
 
     # Interfaces: each name and wildcard the rules use, and one name that no rule uses.
     def _interfaces(self):
-        names = set()
+        # Besides the names the rules use, those the expected policy names, so that a rule scoped to an
+        # interface that is missing from the live rules is still judged on that interface alone.
+        names = set(self.wanted_interfaces)
         for table in self.tables:
             if table.family not in FAMILY_TABLES[self.family]:
                 continue

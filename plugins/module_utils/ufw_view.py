@@ -49,8 +49,30 @@ def _sources(networks):
     return [item for family in ('ipv4', 'ipv6') for item in networks[family]]
 
 
+def _extra_rules(policy):
+    """ufw rules for bluemind_firewall_extra_rules: one per source network, destination and port group."""
+    rules = []
+    for rule in policy.get('rules') or []:
+        if rule['allow'] == EVERYONE:
+            networks = {'ipv4': [ANY_IPV4], 'ipv6': [ANY_IPV6]}
+        else:
+            networks = policy['sources'][rule['allow']]
+        families = rule['families']
+        destinations = rule['destinations'] or {'ipv4': [ANY_IPV4], 'ipv6': [ANY_IPV6]}
+        ports = port_groups([tuple(pair) for pair in rule['ports']]) or [ANY]
+        for family in families:
+            for destination in destinations[family]:
+                for source in networks[family]:
+                    for group in ports:
+                        rules.append({'proto': rule['protocol_name'], 'ports': group, 'source': source,
+                                      'destination': destination, 'interface': rule['interface'],
+                                      'comment': '%s extra: %s' % (MARK, rule['comment'])})
+    return rules
+
+
 def ufw_rules(policy):
-    """[{'proto', 'ports', 'source', 'comment'}]: the rules ufw must hold for this policy, in order."""
+    """[{'proto', 'ports', 'source', 'comment'[, 'destination', 'interface']}]: the rules ufw must
+    hold for this policy, in order."""
     rules = []
     ssh = str(policy['ssh_port'])
     for source in _sources(policy['sources'][ADMIN]):
@@ -63,7 +85,7 @@ def ufw_rules(policy):
                 for ports in port_groups(ranges):
                     rules.append({'proto': proto, 'ports': ports, 'source': source,
                                   'comment': '%s %s' % (MARK, audience)})
-    return rules
+    return rules + _extra_rules(policy)
 
 
 def _canonical_ports(text):
@@ -74,14 +96,26 @@ def _canonical_ports(text):
     return ','.join(sorted(items, key=lambda item: int(item.split(':')[0])))
 
 
+def _direction(rule):
+    return 'in_%s' % rule['interface'] if rule.get('interface') else 'in'
+
+
 def rule_keys(rule):
-    """The (family, proto, ports, source) keys ufw records for a rule: both families for 'any'."""
-    if rule['source'] == ANY:
-        families = [('ipv4', ANY_IPV4), ('ipv6', ANY_IPV6)]
-    else:
-        network = ipaddress.ip_network(rule['source'], strict=False)
-        families = [('ipv%d' % network.version, _network_text(network))]
-    return [(family, rule['proto'], _canonical_ports(rule['ports']), source) for family, source in families]
+    """The (family, proto, ports, source, destination, direction) keys ufw records for a wanted
+    rule: both families when source and destination are both 'any' (or everything)."""
+    source, destination = rule['source'], rule.get('destination') or ANY
+    found = []
+    for family in ('ipv4', 'ipv6'):
+        ends = []
+        for end in (source, destination):
+            if end in (ANY, _ANY[family]):
+                ends.append(_ANY[family])
+                continue
+            network = ipaddress.ip_network(end, strict=False)
+            ends.append(_network_text(network) if network.version == int(family[-1]) else None)
+        if None not in ends:
+            found.append((family, rule['proto'], _canonical_ports(rule['ports']), ends[0], ends[1], _direction(rule)))
+    return found
 
 
 def _network_text(network):
@@ -113,12 +147,14 @@ def parse_user_rules(text, family):
 
 
 def current_key(rule):
-    return (rule['family'], rule['proto'], _canonical_ports(rule['ports']), rule['source'])
+    return (rule['family'], rule['proto'], _canonical_ports(rule['ports']), rule['source'], rule['destination'],
+            rule['direction'])
 
 
 def _is_simple_allow(rule):
-    return (rule['action'] == 'allow' and rule['direction'] == 'in' and rule['source_ports'] == 'any'
-            and rule['destination'] == _ANY[rule['family']])
+    """An allow ufw records as one of the collection's could be: inbound, no source port."""
+    return rule['action'] == 'allow' and rule['direction'].split('_')[0] == 'in' and rule['source_ports'] == 'any'
+
 
 
 def plan(wanted, current):
@@ -145,9 +181,21 @@ def plan(wanted, current):
     return add, delete
 
 
+def _interface_words(direction):
+    """ufw's words for a recorded direction: 'in', or 'in_eth1' for 'in on eth1'."""
+    if '_' in direction:
+        way, interface = direction.split('_', 1)
+        return [way, 'on', interface]
+    return [] if direction == 'in' else [direction]
+
+
 def add_command(rule):
+    interface = ['in', 'on', rule['interface']] if rule.get('interface') else []
     source = [] if rule['source'] == ANY else ['from', rule['source']]
-    return ['allow', 'proto', rule['proto']] + source + ['to', 'any', 'port', rule['ports'], 'comment', rule['comment']]
+    destination = rule.get('destination') or ANY
+    ports = [] if rule['ports'] == ANY else ['port', rule['ports']]
+    return (['allow'] + interface + ['proto', rule['proto']] + source + ['to', destination] + ports
+            + ['comment', rule['comment']])
 
 
 def delete_command(rule):
@@ -156,14 +204,14 @@ def delete_command(rule):
     destination = ['to', rule['destination']]
     ports = [] if rule['ports'] == 'any' else ['port', rule['ports']]
     proto = [] if rule['proto'] == 'any' else ['proto', rule['proto']]
-    return ['delete', rule['action']] + proto + source + destination + ports
+    return ['delete', rule['action']] + _interface_words(rule.get('direction', 'in')) + proto + source + destination + ports
 
 
 def undo_add_commands(rule):
     """Deletes a wanted rule that was added, in each family it went to."""
-    return [delete_command({'action': 'allow', 'proto': proto, 'source': source, 'destination': _ANY[family],
-                            'ports': ports})
-            for family, proto, ports, source in rule_keys(rule)]
+    return [delete_command({'action': 'allow', 'proto': proto, 'source': source, 'destination': destination,
+                            'ports': ports, 'direction': direction})
+            for dummy, proto, ports, source, destination, direction in rule_keys(rule)]
 
 
 def numbers(current):
@@ -179,7 +227,7 @@ def numbers(current):
 
 def readd_command(rule, number=None):
     """Adds back a recorded rule that was deleted, at its former number when given."""
-    words = (['insert', str(number)] if number else []) + [rule['action']] + ([] if rule['direction'] == 'in' else [rule['direction']])
+    words = (['insert', str(number)] if number else []) + [rule['action']] + _interface_words(rule['direction'])
     words += [] if rule['proto'] == 'any' else ['proto', rule['proto']]
     words += ['from', rule['source']] + ([] if rule['source_ports'] == 'any' else ['port', rule['source_ports']])
     words += ['to', rule['destination']] + ([] if rule['ports'] == 'any' else ['port', rule['ports']])
@@ -195,8 +243,13 @@ def listing(rules):
     """Sorted 'ufw allow ...' lines, for wanted rules and for recorded ones alike (diff mode)."""
     lines = set()
     for rule in rules:
-        source = rule['source']
+        source, destination = rule['source'], rule.get('destination')
         if source in (ANY_IPV4, ANY_IPV6):
             source = ANY
-        lines.add(command_text(add_command(dict(rule, source=source))))
+        if destination in (ANY_IPV4, ANY_IPV6):
+            destination = ANY
+        interface = rule.get('interface')
+        if interface is None and '_' in rule.get('direction', ''):
+            interface = rule['direction'].split('_', 1)[1]
+        lines.add(command_text(add_command(dict(rule, source=source, destination=destination, interface=interface))))
     return sorted(lines)

@@ -23,7 +23,7 @@ from ansible_collections.bluemind.firewall.plugins.module_utils.packet_space imp
     CODE, CT, DADDR, DPORT, FAMILY, IIF, PROTO, SADDR, SPORT, TTL, TYPE,
 )
 from ansible_collections.bluemind.firewall.plugins.module_utils.policy import (
-    ADMIN, CLUSTER, EVERYONE, NOBODY, SCHEMA_VERSION, PolicyError,
+    ADMIN, CLUSTER, EVERYONE, NOBODY, READABLE_SCHEMAS, PolicyError,
 )
 from ansible_collections.bluemind.firewall.plugins.module_utils.ruleset import (
     CLOSED, OPEN, REDIRECT, Evaluator, Host, describe,
@@ -78,15 +78,28 @@ _COMMON_BASELINE = (
     (6, 58, {TYPE: _types(space.ICMPV6_TYPES, 'mld-listener-query', 'mld-listener-report', 'mld2-listener-report')},
      LINK_LOCAL_V6, 'multicast listener discovery'),
 )
+_DHCPV6_CLIENT = (6, 17, {DPORT: ((546, 546),), SPORT: ((547, 547),), DADDR: 'link-local'}, LINK_LOCAL_V6)
 BASELINE = {
     'nftables': _COMMON_BASELINE,
     'ufw': _COMMON_BASELINE + (
         (6, 58, {TYPE: _types(space.ICMPV6_TYPES, 'mld-listener-done')}, LINK_LOCAL_V6, 'multicast listener done (ufw)'),
         (4, 17, {DPORT: ((68, 68),), SPORT: ((67, 67),)}, EVERYONE, 'DHCP client (ufw)'),
-        (6, 17, {DPORT: ((546, 546),), SPORT: ((547, 547),), DADDR: 'link-local'}, LINK_LOCAL_V6,
-         'DHCPv6 client (ufw)'),
+        _DHCPV6_CLIENT + ('DHCPv6 client (ufw)',),
     ),
 }
+# Since schema 2 the nftables table accepts a DHCPv6 server's replies too; a table applied with a
+# schema 1 record did not.
+BASELINE_SINCE_SCHEMA_2 = {'nftables': (_DHCPV6_CLIENT + ('DHCPv6 client',),), 'ufw': ()}
+
+
+def baseline(backend, schema):
+    """What a backend accepts besides the record's ports, for a record of this schema."""
+    found = BASELINE.get(backend, BASELINE['nftables'])
+    if schema >= 2:
+        found = found + BASELINE_SINCE_SCHEMA_2.get(backend, ())
+    return found
+
+
 PORT_LIST_LIMIT = 1024
 
 
@@ -126,10 +139,21 @@ class ExpectedPolicy(object):
     def __init__(self, policy):
         if not isinstance(policy, dict):
             raise PolicyError('policy: expected the mapping of a policy record, got %r' % (policy,))
-        if policy.get('schema') != SCHEMA_VERSION:
-            raise PolicyError('policy: schema %r is not the schema %d this version reads; re-run the '
-                              'site playbook to rewrite the record' % (policy.get('schema'), SCHEMA_VERSION))
+        if policy.get('schema') not in READABLE_SCHEMAS:
+            raise PolicyError('policy: schema %r is not one this version reads (%s); re-run the site playbook to '
+                              'rewrite the record' % (policy.get('schema'), ', '.join(str(v) for v in READABLE_SCHEMAS)))
         self.policy = policy
+        self.schema = policy['schema']
+        sources = policy.get('sources') or {}
+        if not isinstance(sources, dict):
+            raise PolicyError('policy: sources = %r is not a mapping' % (sources,))
+        # Every named audience (admin, cluster, and since schema 2 an extra rule's own sources).
+        self.members = {}
+        for audience in set((ADMIN, CLUSTER)) | set(sources):
+            for family in FAMILIES:
+                items = (sources.get(audience) or {}).get(family) or []
+                values = _network_values(items, 'sources.%s.%s' % (audience, family))
+                self.members[audience, family] = values[VERSIONS[family]]
         self.ports = []
         for index, entry in enumerate(policy.get('ports') or []):
             try:
@@ -137,23 +161,43 @@ class ExpectedPolicy(object):
                 proto, allow = entry['proto'], entry['allow']
             except (KeyError, TypeError, ValueError):
                 raise PolicyError('policy: ports[%d] = %r lacks first, last, proto or allow' % (index, entry))
-            if allow not in (EVERYONE, CLUSTER, ADMIN, NOBODY):
-                raise PolicyError('policy: ports[%d].allow = %r is not everyone, cluster, admin or nobody'
-                                  % (index, allow))
+            self._check_audience(allow, 'ports[%d]' % index)
             self.ports.append((proto, first, last, allow, entry.get('service', '')))
         if not self.ports:
             raise PolicyError('policy: has no ports')
-        sources = policy.get('sources') or {}
-        self.members = {}
-        for audience in (ADMIN, CLUSTER):
-            for family in FAMILIES:
-                items = (sources.get(audience) or {}).get(family) or []
-                values = _network_values(items, 'sources.%s.%s' % (audience, family))
-                self.members[audience, family] = values[VERSIONS[family]]
+        self.rules = []
+        for index, rule in enumerate(policy.get('rules') or []):
+            try:
+                self._check_audience(rule['allow'], 'rules[%d]' % index)
+                self.rules.append(dict(rule, protocol=int(rule['protocol']), families=list(rule['families']),
+                                       ports=[(int(a), int(b)) for a, b in rule.get('ports') or []]))
+            except (KeyError, TypeError, ValueError):
+                raise PolicyError('policy: rules[%d] = %r lacks protocol, families or allow' % (index, rule))
         self._audience_cache = {}
         self.peers = policy.get('peers') or {}
         self.cluster_sources = policy.get('cluster_sources') or []
         self.backend = policy.get('backend', 'nftables')
+
+    def _check_audience(self, allow, where):
+        if allow not in (EVERYONE, NOBODY) and (allow, 'ipv4') not in self.members:
+            raise PolicyError('policy: %s.allow = %r is not everyone, nobody or one of the sources (%s)' % (
+                where, allow, ', '.join(sorted(set(key for key, dummy in self.members)))))
+
+    def interface_names(self):
+        """The interfaces the record's extra rules are scoped to."""
+        return sorted(set(rule['interface'] for rule in self.rules if rule.get('interface')))
+
+    def destinations(self, version):
+        """[(protocol, group)]: the multicast groups the record's extra rules accept, each with its
+        protocol (the host's own addresses are always checked; a group, for the protocol a rule names)."""
+        found = []
+        for rule in self.rules:
+            for item in (rule.get('destinations') or {}).get('ipv%d' % version) or []:
+                network = ipaddress.ip_network(item, strict=False)
+                if network.is_multicast:
+                    found.append((rule['protocol'], space.interval_set(
+                        [(int(network.network_address), int(network.broadcast_address))])))
+        return found
 
     def member(self, audience, address):
         version, number = space.address_number(address)
@@ -167,10 +211,16 @@ class ExpectedPolicy(object):
         return self._audience_cache[key]
 
     def allows(self, proto, port, address):
-        audiences = self._audiences(proto, port)
+        """Whether a new connection from address to this port, on any interface, is let in (an extra
+        rule bound to one interface or to a multicast group does not count)."""
+        audiences = set(self._audiences(proto, port))
+        for rule in self.rules:
+            if (rule['protocol_name'] == proto and not rule.get('interface') and not rule.get('destinations')
+                    and (not rule['ports'] or any(first <= port <= last for first, last in rule['ports']))):
+                audiences.add(rule['allow'])
         if EVERYONE in audiences:
             return True
-        return any(self.member(audience, address) for audience in audiences & set((CLUSTER, ADMIN)))
+        return any(self.member(audience, address) for audience in audiences - set((NOBODY,)))
 
     def service(self, proto, port):
         names = [name for entry_proto, first, last, dummy, name in self.ports
@@ -202,11 +252,11 @@ class ExpectedPolicy(object):
         """The source addresses (interval set) an audience stands for; None for everyone."""
         if audience == EVERYONE:
             return None
-        if audience in (ADMIN, CLUSTER):
+        if (audience, 'ipv%d' % version) in self.members:
             return self.members[audience, 'ipv%d' % version]
         return space.interval_set([space.network_interval(audience)[1]])
 
-    def allowed(self, version, host):
+    def allowed(self, version, host, interface_index=None):
         """[{dimension: values}]: boxes of the packets this policy lets in, for one family."""
         found = []
         for proto, first, last, allow, dummy in self.ports:
@@ -218,13 +268,35 @@ class ExpectedPolicy(object):
             if sources is not None:
                 partial[SADDR] = sources
             found.append(partial)
-        for family, proto, fields, audience, dummy in BASELINE.get(self.backend, BASELINE['nftables']):
+        found.extend(self._rule_boxes(version, host, interface_index))
+        for family, proto, fields, audience, dummy in baseline(self.backend, self.schema):
             if family != version:
                 continue
             partial = {FAMILY: space.single(version), PROTO: space.single(proto)}
             for dim, values in fields.items():
                 partial[dim] = host.link_local(version) if values == 'link-local' else values
             sources = self.audience_values(audience, version)
+            if sources is not None:
+                partial[SADDR] = sources
+            found.append(partial)
+        return found
+
+    def _rule_boxes(self, version, host, interface_index):
+        found = []
+        family = 'ipv%d' % version
+        for rule in self.rules:
+            if family not in rule['families']:
+                continue
+            partial = {FAMILY: space.single(version), PROTO: space.single(rule['protocol'])}
+            if rule['ports']:
+                partial[DPORT] = space.interval_set(rule['ports'])
+            if rule.get('destinations'):
+                partial[DADDR] = _network_values(rule['destinations'].get(family) or [], 'rules')[version]
+            if rule.get('interface'):
+                if interface_index is None:
+                    continue
+                partial[IIF] = space.single(interface_index(rule['interface']))
+            sources = self.audience_values(rule['allow'], version)
             if sources is not None:
                 partial[SADDR] = sources
             found.append(partial)
@@ -282,8 +354,9 @@ def host_from_listings(addresses, routes4, routes6, links, forwarding=None):
                                                 for version, value in (forwarding or {}).items()))
 
 
-def _initial_boxes(version, evaluator, host):
-    """The packets that open a connection to this host, as boxes."""
+def _initial_boxes(version, evaluator, host, groups=()):
+    """The packets that open a connection to this host, and those of each (protocol, multicast
+    group) an extra rule accepts, as boxes."""
     full = dict((dim, space.full_range(dim, version, len(evaluator.interfaces))) for dim in range(len(space.DIMENSIONS)))
     full[FAMILY] = space.single(version)
     full[DPORT] = full[SPORT] = ((1, 65535),)
@@ -307,6 +380,10 @@ def _initial_boxes(version, evaluator, host):
         discovery[TYPE] = space.interval_set((t, t) for t in ICMPV6_UNTRACKED)
         discovery[CT] = space.single(space.CT_UNTRACKED)
         boxes.append(discovery)
+    for proto, group in groups:
+        multicast = dict(full)
+        multicast.update({DADDR: group, PROTO: space.single(proto), CT: space.single(space.CT_NEW)})
+        boxes.append(multicast)
     return [tuple(box[dim] for dim in range(len(space.DIMENSIONS))) for box in boxes]
 
 
@@ -497,10 +574,10 @@ def compare(tables, expected, host):
     differences = []
     for family in FAMILIES:
         version = VERSIONS[family]
-        evaluator = Evaluator(tables, family, host)
-        finals = evaluator.evaluate(_initial_boxes(version, evaluator, host))
+        evaluator = Evaluator(tables, family, host, expected.interface_names())
+        finals = evaluator.evaluate(_initial_boxes(version, evaluator, host, expected.destinations(version)))
         cells += len(finals)
-        allowed = expected.allowed(version, host)
+        allowed = expected.allowed(version, host, evaluator.interface_index)
         arrivals = plausible_sources(evaluator, host, version)
         groups = {}
         for final in finals:

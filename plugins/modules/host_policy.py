@@ -82,6 +82,31 @@ options:
     description: See the role's C(bluemind_firewall_extra_internal_ports).
     type: list
     elements: dict
+  extra_rules:
+    description: See the role's C(bluemind_firewall_extra_rules).
+    type: list
+    elements: dict
+    version_added: 0.4.0
+  log_drops:
+    description: See the role's C(bluemind_firewall_log_drops).
+    type: bool
+    default: true
+    version_added: 0.4.0
+  confirm:
+    description: The role's C(bluemind_firewall_confirm), read here so that a bad value stops every host before any change.
+    type: bool
+    default: true
+    version_added: 0.4.0
+  rollback_timeout:
+    description: The role's C(bluemind_firewall_rollback_timeout), read the same way.
+    type: int
+    default: 60
+    version_added: 0.4.0
+  backend_switch:
+    description: The role's C(bluemind_firewall_backend_switch), read the same way.
+    type: bool
+    default: false
+    version_added: 0.4.0
 extends_documentation_fragment:
   - bluemind.firewall.controller_step
 '''
@@ -111,4 +136,11 @@ nftables:
   description: The rendered table (C(table), C(ruleset)) and boot unit (C(boot_unit)).
   returned: success
   type: dict
+switches:
+  description:
+    - C(confirm_timeout) (seconds, 0 without confirmation) and C(backend_switch) (boolean), as the apply
+      steps take them. Booleans and integers are read with Ansible's own spellings (C("false"), C("30")).
+  returned: success
+  type: dict
+  version_added: 0.4.0
 '''

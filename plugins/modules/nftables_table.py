@@ -157,7 +157,7 @@ import os
 import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.bluemind.firewall.plugins.module_utils import backends, change, host_files
+from ansible_collections.bluemind.firewall.plugins.module_utils import backends, change, host_files, nftables_view
 
 
 def _record_text(record, listing_sha256):
@@ -188,7 +188,7 @@ class NftablesTable(object):
 
     def live_listing(self):
         rc, out, dummy = self.run([self.nft, '-s', 'list', 'table', 'inet', self.params['table']], check_rc=False)
-        return out if rc == 0 else None
+        return nftables_view.without_dynamic_elements(out) if rc == 0 else None
 
     def unit_enabled(self):
         dummy, out, dummy = self.run([self.systemctl, 'is-enabled', self.unit], check_rc=False)

@@ -20,8 +20,14 @@ description:
     or C(ufw reset), which open the firewall for a moment, and disables ufw only when removing it
     after having enabled it (O(state=absent)).
   - On a host where ufw is not enabled yet, the rules are written first and ufw is enabled once, with
-    all of them. The incoming default is made C(deny) only when it is not already; on an enabled ufw
-    that is done by setting the chain policies to DROP and the ufw default file, without a reload.
+    all of them. The incoming default is made C(deny) only when it is not already. On an enabled ufw
+    whose default is C(reject), that is done by setting the chain policies to DROP and the ufw default
+    file, without a reload; where it is C(allow), ufw's own chains accept every new connection besides
+    the policy, so C(ufw default deny incoming) reloads ufw once, after the rules are added (nothing
+    was closed before, so nothing opens for that moment).
+  - Before any change, each protocol other than TCP and UDP in O(rules) is tried with
+    C(ufw --dry-run); one this ufw does not know (Debian 11's ufw 0.36 lacks C(vrrp)) fails the module,
+    naming it.
   - Makes sure C(ufw.service) is enabled at boot and starts after C(nftables.service), then writes the applied policy as JSON (the record
     that verification reads).
   - A ufw command that fails puts ufw's files and rules back as they were before the module fails.
@@ -33,11 +39,19 @@ author:
 options:
   rules:
     description:
-      - The rules ufw must hold, each with C(proto), C(ports) (a ufw port list of at most 15 ports),
-        C(source) (a CIDR or address, or V(any) for both families) and C(comment) (starting with the mark).
+      - The rules ufw must hold, each with C(proto), C(ports) (a ufw port list of at most 15 ports, or
+        V(any)), C(source) (a CIDR or address, or V(any) for both families), C(comment) (starting with the
+        mark), and optionally C(destination) (a CIDR or address) and C(interface) (an input interface).
       - Required with O(state=present).
     type: list
     elements: dict
+  log_drops:
+    description:
+      - V(true) keeps ufw's logging of blocked packets on (C(ufw logging low), ufw's own rate limit and
+        C([UFW BLOCK]) prefix) when it is off; a level set by hand is kept. V(false) turns it off.
+      - V(null) leaves ufw's logging as it is.
+    type: bool
+    version_added: 0.4.0
   record:
     description:
       - The resolved policy, written as JSON to O(record_path) once the rules are live (and the change
@@ -175,7 +189,8 @@ def _setting(text, name):
     return match.group(1) if match else None
 
 
-UFW_FILES = ('/etc/ufw/user.rules', '/etc/ufw/user6.rules', DEFAULTS, '/etc/ufw/ufw.conf')
+UFW_CONF = '/etc/ufw/ufw.conf'
+UFW_FILES = ('/etc/ufw/user.rules', '/etc/ufw/user6.rules', DEFAULTS, UFW_CONF)
 
 
 class UfwRules(object):
@@ -203,6 +218,19 @@ class UfwRules(object):
 
     def current_rules(self):
         return [rule for family, path in USER_RULES for rule in ufw_view.parse_user_rules(host_files.read(path), family)]
+
+    def unknown_protocols(self, rules):
+        """The protocols of the wanted rules that this host's ufw refuses, tried with --dry-run."""
+        refused = []
+        for proto in sorted(set(rule['proto'] for rule in rules) - set(('tcp', 'udp'))):
+            rc, out, err = self.module.run_command([self.ufw, '--dry-run', 'allow', 'proto', proto, 'from', 'any',
+                                                    'to', 'any'])
+            if rc != 0:
+                refused.append('%s (%s)' % (proto, (err or out).strip()))
+        return refused
+
+    def logging_level(self):
+        return (_setting(host_files.read(UFW_CONF), 'LOGLEVEL') or 'low').lower()
 
     def begin(self, enabled, timeout, add=(), delete=(), then=None):
         """Save ufw's files and arm the rollback.
@@ -276,6 +304,11 @@ class UfwRules(object):
         p = self.params
         replace = backends.others_to_replace(self.module, backends.UFW, p['backend_switch'], p['nftables_table'])
         installed = self.install()
+        refused = self.unknown_protocols(p['rules']) if self.ufw else []
+        if refused:
+            self.module.fail_json(msg='This host\'s ufw does not know the protocol(s) %s of bluemind_firewall_extra_rules; '
+                                      'nothing was changed. Choose the nftables backend for this host, or a ufw that '
+                                      'knows them.' % ', '.join(refused))
         current = self.current_rules()
         add, delete = ufw_view.plan(p['rules'], current)
         defaults = host_files.read(DEFAULTS) or ''
@@ -301,6 +334,14 @@ class UfwRules(object):
             reasons.append('%d rule(s) to delete' % len(delete))
         if input_policy != 'DROP':
             reasons.append('incoming default is %s, not deny' % (input_policy or 'unset'))
+        level = self.logging_level() if self.ufw else 'low'
+        wanted_level = None
+        if p['log_drops'] is True and level == 'off':
+            wanted_level = 'low'
+        elif p['log_drops'] is False and level != 'off':
+            wanted_level = 'off'
+        if wanted_level:
+            reasons.append('logging of blocked packets is %s, not %s' % (level, wanted_level))
         if not enabled:
             reasons.append('ufw is not enabled')
         live = bool(reasons)
@@ -326,13 +367,18 @@ class UfwRules(object):
 
         self.begin(enabled, p['confirm_timeout'] if live else 0, add, delete,
                    then='reload' if input_policy != 'DROP' else None)
-        if input_policy != 'DROP':
-            self.set_incoming_deny(enabled, defaults)
+        if wanted_level and enabled:
+            self.work.on_rollback([self.ufw, 'logging', level], mode='undo')
         # Added before deleted: a rule whose ports merely moved to another rule never leaves a gap.
         for rule in add:
             self.ufw_command(ufw_view.add_command(rule))
         for words in delete_commands:
             self.ufw_command(words)
+        # After the rules: where the default was allow, everything was open until this step.
+        if input_policy != 'DROP':
+            self.set_incoming_deny(enabled, defaults, input_policy)
+        if wanted_level:
+            self.ufw_command(['logging', wanted_level])
         if not enabled:
             self.ufw_command(['--force', 'enable'])
         if live and p['confirm_timeout']:
@@ -419,8 +465,10 @@ class UfwRules(object):
         dummy, out, dummy = self.module.run_command([self.systemctl] + args)
         return out.strip()
 
-    def set_incoming_deny(self, enabled, defaults):
-        if not enabled:
+    def set_incoming_deny(self, enabled, defaults, input_policy):
+        # ufw's chains follow its default: with "allow" they accept every new connection themselves
+        # (ufw-track-input, ufw-skip-to-policy-input), which only ufw's own reload rebuilds.
+        if not enabled or (input_policy or '').upper() == 'ACCEPT':
             self.ufw_command(['default', 'deny', 'incoming'])
             return
         # ufw's own "default" command reloads an enabled firewall; the chain policies are set live
@@ -443,6 +491,7 @@ def main():
             backend_switch=dict(type='bool', default=False),
             boot_dropin_path=dict(type='path', default='/etc/systemd/system/ufw.service.d/bluemind-firewall.conf'),
             nftables_table=dict(type='str', default='bluemind_firewall'),
+            log_drops=dict(type='bool'),
             nftables_files=dict(type='list', elements='path',
                                 default=['/etc/systemd/system/bluemind-firewall.service',
                                          '/etc/bluemind-firewall/bluemind_firewall.nft']),

@@ -28,8 +28,10 @@ def states():
 
 
 def policy(state):
-    """The record the state was checked against: the ufw backend's for the states recorded on it."""
-    name = 'policy_ufw.json' if state.startswith('ufw_backend') or state == 'legacy_table' else 'policy.json'
+    """The record the state was checked against: the ufw backend's for the states recorded on it; for
+    the schema1_ states, the record and rules an earlier version (record schema 1) wrote."""
+    ufw = 'ufw_backend' in state or state == 'legacy_table'
+    name = ('policy_ufw' if ufw else 'policy') + ('_schema1' if state.startswith('schema1_') else '') + '.json'
     return json.loads(read(name))
 
 

@@ -13,7 +13,13 @@ trap 'rm -f "$inventory"; "$testbed" down bmfw-rec 45 "${nodes[@]}"' EXIT
 cat > "$inventory" <<'INVENTORY'
 bluemind:
   hosts:
-    rec1: {bluemind_firewall_optional_services: [imaps], bluemind_firewall_cluster_sources: [192.0.2.0/24]}
+    rec1:
+      bluemind_firewall_optional_services: [imaps]
+      bluemind_firewall_cluster_sources: [192.0.2.0/24]
+      bluemind_firewall_extra_rules:
+        - {protocol: vrrp, destination: 224.0.0.18, comment: keepalived}
+        - {protocol: esp, sources: [198.51.100.0/24], interface: eth0, comment: IPsec from a partner}
+        - {protocol: udp, ports: [500, 4500], sources: [cluster, 198.51.100.0/24], comment: IKE}
     rec2:
   vars:
     ansible_connection: containers.podman.podman

@@ -8,7 +8,7 @@ import jinja2
 import pytest
 
 from conftest import ROLE
-from ansible_collections.bluemind.firewall.plugins.module_utils.nftables_view import nftables_view
+from ansible_collections.bluemind.firewall.plugins.module_utils.nftables_view import nftables_view, without_dynamic_elements
 from ansible_collections.bluemind.firewall.plugins.module_utils.policy import build_policy
 
 
@@ -100,7 +100,37 @@ VARIANTS = {
         'admin_sources': ['0.0.0.0/0'],
         'optional_services': ['http', 'pop3', 'imap', 'smtps', 'submission', 'imaps', 'pop3s', 'xmpp_client',
                               'xmpp_client_tls', 'xmpp_server']},
+    'extra rules of every kind, drops not logged': {
+        'log_drops': False,
+        'extra_rules': [
+            {'protocol': 'vrrp', 'destination': '224.0.0.18'},
+            {'protocol': 'vrrp', 'destination': 'ff02::12', 'interface': 'eth1'},
+            {'protocol': 'udp', 'ports': [500, 4500, '6000-6010'], 'sources': ['cluster', '198.51.100.0/24']},
+            {'protocol': 132, 'sources': ['0.0.0.0/0']},
+            {'protocol': 'icmp', 'sources': ['0.0.0.0/0', '::/0']},
+            {'protocol': 'esp', 'sources': ['198.51.100.0/24', '2001:db8::/32'], 'interface': 'wg0'}]},
 }
+
+
+def test_drops_are_counted_and_logged_unless_switched_off(port_table):
+    logged = render(view(port_table))
+    assert 'meta pkttype host limit rate 5/second burst 10 packets log prefix "bluemind-firewall drop: " level info' in logged
+    lines = [line.strip() for line in logged.splitlines() if line.strip()]
+    assert lines[-3:] == ['counter drop comment "dropped: everything not accepted above"', '}', '}']
+    assert lines.index(next(line for line in lines if ' log prefix ' in line)) == len(lines) - 4
+    quiet = render(view(port_table, log_drops=False))
+    assert ' log ' not in quiet and 'counter drop' in quiet
+
+
+def test_dynamic_set_elements_are_not_a_change_of_the_table():
+    listing = ('table inet bluemind_firewall {\n\tset cluster_hosts_v4 {\n\t\ttype ipv4_addr\n\t\tflags interval\n'
+               '\t\telements = { 10.0.0.1, 10.0.0.2 }\n\t}\n\tset ping_senders_v4 {\n\t\ttype ipv4_addr\n'
+               '\t\tsize 4096\n\t\tflags dynamic,timeout\n\t\ttimeout 1m\n\t\telements = { 10.0.0.9,\n'
+               '\t\t\t     10.0.0.10 }\n\t}\n}\n')
+    cleaned = without_dynamic_elements(listing)
+    assert '10.0.0.9' not in cleaned and '10.0.0.10' not in cleaned
+    assert 'elements = { 10.0.0.1, 10.0.0.2 }' in cleaned and 'timeout 1m' in cleaned
+    assert cleaned == without_dynamic_elements(cleaned)
 
 
 @pytest.mark.skipif(os.geteuid() != 0 or not shutil.which('nft'), reason='nft -c needs nft and root')

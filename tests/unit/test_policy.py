@@ -85,7 +85,7 @@ def test_ssh_port_follows_the_live_connection(port_table, settings, expected):
     ({'admin_sources': ['mgmt.example.com']}, ['bluemind_firewall_admin_sources', 'mgmt.example.com']),
     ({'admin_sources': []}, ['bluemind_firewall_admin_sources', 'close SSH']),
     ({'ssh_port': 0}, ['bluemind_firewall_ssh_port', '1-65535']),
-    ({'public': 'yes'}, ['bluemind_firewall_public', "'yes'"]),
+    ({'public': 'maybe'}, ['bluemind_firewall_public', "'maybe'", 'true or false']),
     ({'backend': 'iptables'}, ['bluemind_firewall_backend', "'iptables'", 'must be one of nftables, ufw']),
     ({'backend': 'iptables'}, ['bluemind_firewall_backend', "'iptables'"]),
     ({'cluster_group': 'other'}, ['bluemind_firewall_cluster_group', "'other'", 'play-wide']),
@@ -124,7 +124,7 @@ def test_resolve_cluster_from_overrides_and_facts():
     })
     assert result == {'group': 'bluemind', 'hosts': {
         'mx1': ['192.0.2.10', '2001:db8::10'], 'mx2': ['192.0.2.11'],
-        'mx3': ['198.51.100.3'], 'mx4': ['198.51.100.4', '2001:db8::4']}}
+        'mx3': ['198.51.100.3'], 'mx4': ['198.51.100.4', '2001:db8::4']}, 'warnings': []}
 
 
 def test_resolve_cluster_names_every_host_without_an_address():

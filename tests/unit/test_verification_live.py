@@ -4,6 +4,8 @@ Expectations are derived from the recorded policy (fixtures/live/policy.json), n
 lists, so that a change of the port table keeps these tests meaningful.
 """
 
+import json
+
 import pytest
 
 import live_fixtures
@@ -32,9 +34,45 @@ def summary(differences):
                for d in differences)
 
 
-@pytest.mark.parametrize('state', ['collection_only', 'ufw_backend'])
+@pytest.mark.parametrize('state', ['collection_only', 'ufw_backend', 'schema1_collection_only', 'schema1_ufw_backend'])
 def test_the_collections_own_rules_are_compliant_for_both_backends(state):
+    # The ping meters, the DHCPv6 accept and the three extra rules are all read as the record says;
+    # the schema1_ states (0.3.0's rules and records) still check, against what 0.3.0 accepted.
     assert check(state) == []
+
+
+def test_schema_1_and_2_differ_in_what_nftables_itself_accepts():
+    assert live_fixtures.policy('schema1_collection_only')['schema'] == 1
+    assert live_fixtures.policy('collection_only')['schema'] == 2
+    old = verification.compare(tables('schema1_collection_only'), expected_of('collection_only'),
+                               host_of('schema1_collection_only'))[1]
+    # 0.3.0's table has neither the DHCPv6 accept nor the extra rules that the schema 2 record expects.
+    assert sorted((d['proto'], d['port'], d['family']) for d in old if d['kind'] == 'blocked') == [
+        ('protocol esp', 'any', 'ipv4'), ('protocol vrrp', 'any', 'ipv4'), ('udp', '500,4500', 'ipv4'),
+        ('udp', '500,4500', 'ipv6'), ('udp', '546', 'ipv6')]
+
+
+def _without_rule(state, comment):
+    listing = json.loads(live_fixtures.read(state, 'nft.json'))
+    kept = [item for item in listing['nftables'] if comment not in (item.get('rule') or {}).get('comment', '')]
+    assert len(kept) == len(listing['nftables']) - 1
+    listings = live_fixtures.listings(state)
+    listings[0] = json.dumps({'nftables': kept})
+    return verification.live_tables(*listings)
+
+
+def test_a_missing_extra_rule_blocks_its_group_and_protocol_only():
+    differences = verification.compare(_without_rule('collection_only', 'extra rule: keepalived'),
+                                       expected_of('collection_only'), host_of('collection_only'))[1]
+    assert [(d['kind'], d['proto'], d['family'], d['destinations'], d['sources_text']) for d in differences] == [
+        ('blocked', 'protocol vrrp', 'ipv4', ['224.0.0.18'], '10.89.45.12, 192.0.2.0/24')]
+
+
+def test_an_extra_rule_bound_to_an_interface_is_expected_there_only():
+    differences = verification.compare(_without_rule('collection_only', 'extra rule: IPsec from a partner'),
+                                       expected_of('collection_only'), host_of('collection_only'))[1]
+    assert [(d['kind'], d['proto'], d['interfaces'], d['sources_text']) for d in differences] == [
+        ('blocked', 'protocol esp', ['eth0'], '198.51.100.0/24')]
 
 
 def test_the_host_is_read_with_every_address_and_its_routes():
@@ -190,7 +228,10 @@ def test_ufw_enabled_beside_the_table_blocks_what_ufw_does_not_allow():
         ('ip filter', 'INPUT', 'policy drop'), ('ip6 filter', 'INPUT', 'policy drop')}
     blocked = set(port for d in differences for port in d['ports'])
     public = ports_allowed_to(expected, 'everyone') | ports_allowed_to(expected, 'admin')
-    assert blocked == (public | ports_allowed_to(expected, 'cluster')) - {25, 8090, 8091}
+    # The extra rule for IKE (UDP 500 and 4500) is one more thing ufw's INPUT policy drops.
+    extra = set(port for rule in expected.rules for first, last in rule['ports'] for port in range(first, last + 1))
+    assert extra == {500, 4500}
+    assert blocked == (public | ports_allowed_to(expected, 'cluster') | extra) - {25, 8090, 8091}
 
 
 def test_a_random_verdict_is_unknown_not_guessed():
