@@ -4,7 +4,7 @@ ROOT := $(CURDIR)
 export CONTAINERS_CONF := $(ROOT)/tests/harness/containers.conf
 export ANSIBLE_COLLECTIONS_PATH := $(ROOT)/.cache/collections
 export PATH := $(ROOT)/.venv/bin:$(PATH)
-MOLECULE_SCENARIOS := cluster cluster-ufw ufw_handmade single-bookworm single-bullseye \
+MOLECULE_SCENARIOS := cluster cluster-ufw ufw_handmade found_hosts single-bookworm single-bullseye \
 	safe_change safe_change-ufw rollback_ssh rollback_ssh-ufw
 
 .PHONY: bootstrap demo demo-clean test unit lint sanity molecule benchmark benchmark-ufw docs build
@@ -39,6 +39,11 @@ molecule-cluster-ufw:
 
 molecule-ufw_handmade:
 	molecule test -s ufw_handmade
+
+# Hosts as they are found: ufw on with "default allow", keepalived's VRRP, a second network,
+# DHCPv6, drop logs, refused input, bm-iptables beside each backend. Both backends in one bed.
+molecule-found_hosts:
+	molecule test -s found_hosts
 
 # Other software's rules, a failing apply, reboot and removal; then a real SSH connection cut by a
 # forced policy, rolled back by the host. Each for both backends.

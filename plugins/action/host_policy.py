@@ -61,6 +61,7 @@ class ActionModule(ActionBase):
             result['switches'] = {
                 'confirm_timeout': confirm_timeout(args.get('confirm', True), args.get('rollback_timeout', 60)),
                 'backend_switch': parse_bool(args.get('backend_switch', False), 'bluemind_firewall_backend_switch'),
+                'log_drops': policy['log_drops'],
             }
         except PolicyError as exc:
             raise AnsibleActionFail('Invalid firewall settings, no host was changed. %s' % exc)

@@ -226,7 +226,7 @@ def unlisted_addresses(addresses, all_addresses):
     found = []
     for item in all_addresses or []:
         try:
-            address = ipaddress.ip_address(str(item).split('%')[0])
+            address = ipaddress.ip_address(str(item).split('%', 1)[0])
         except ValueError:
             continue
         if address.is_link_local or address.is_loopback or address.is_multicast or str(address) in known:
@@ -556,4 +556,10 @@ def summary(record):
     words = {EVERYONE: 'open to everyone', CLUSTER: 'to the cluster', ADMIN: 'to the admin sources'}
     parts = ['%s: %s' % (words[audience], ', '.join(groups[audience])) for audience in (EVERYONE, CLUSTER, ADMIN)
              if groups.get(audience)]
+    extras = ['%s%s%s' % (rule.get('protocol_name'), ' to %s' % ', '.join(
+        (rule.get('destinations') or {}).get('ipv4', []) + (rule.get('destinations') or {}).get('ipv6', []))
+        if rule.get('destinations') else '', ' on %s' % rule['interface'] if rule.get('interface') else '')
+        for rule in record.get('rules') or []]
+    if extras:
+        parts.append('extra rules: %s' % ', '.join(extras))
     return '; '.join(parts) or 'nothing open'

@@ -156,7 +156,6 @@ def _is_simple_allow(rule):
     return rule['action'] == 'allow' and rule['direction'].split('_')[0] == 'in' and rule['source_ports'] == 'any'
 
 
-
 def plan(wanted, current):
     """(rules to add, rules to delete) so that ufw holds exactly the wanted rules among its marked ones.
 

@@ -138,8 +138,8 @@ nftables:
   type: dict
 switches:
   description:
-    - C(confirm_timeout) (seconds, 0 without confirmation) and C(backend_switch) (boolean), as the apply
-      steps take them. Booleans and integers are read with Ansible's own spellings (C("false"), C("30")).
+    - C(confirm_timeout) (seconds, 0 without confirmation), C(backend_switch) and C(log_drops)
+      (booleans), as the apply steps take them. Booleans and integers are read with Ansible's own spellings (C("false"), C("30")).
   returned: success
   type: dict
   version_added: 0.4.0

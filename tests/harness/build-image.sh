@@ -7,7 +7,7 @@ suite=$1
 root=$(cd "$(dirname "$0")/../.." && pwd)
 export CONTAINERS_CONF="$root/tests/harness/containers.conf"
 image="localhost/bluemind-fw-test:$suite"
-packages=python3,python3-apt,nftables,ufw,iptables,iproute2,systemd,systemd-sysv,dbus,procps,openssh-server
+packages=python3,python3-apt,nftables,ufw,iptables,iproute2,systemd,systemd-sysv,dbus,procps,openssh-server,keepalived
 recipe=$(printf '%s\n' "$packages" | cat - "$0" | sha256sum | cut -c1-16)
 
 if [ "$(podman image inspect --format '{{ index .Labels "recipe" }}' "$image" 2>/dev/null)" = "$recipe" ]; then

@@ -7,7 +7,7 @@ from ansible_collections.bluemind.firewall.plugins.module_utils import ufw_view
 from ansible_collections.bluemind.firewall.plugins.module_utils import verification
 from ansible_collections.bluemind.firewall.plugins.module_utils.lockout import lockout
 from ansible_collections.bluemind.firewall.plugins.module_utils.nftables_view import nftables_view
-from ansible_collections.bluemind.firewall.plugins.module_utils.policy import PolicyError, build_policy
+from ansible_collections.bluemind.firewall.plugins.module_utils.policy import PolicyError, build_policy, summary
 
 PEERS = {'edge1': ['10.0.0.1', 'fd00::1'], 'edge2': ['10.0.0.2', 'fd00::2']}
 VRRP = {'protocol': 'vrrp', 'destination': '224.0.0.18', 'comment': 'keepalived'}
@@ -138,3 +138,9 @@ def test_nft_renders_every_kind(port_table):
     text = render(nftables_view(policy(port_table, [VRRP, {'protocol': 'esp', 'interface': 'eth1'}])))
     assert 'meta l4proto 112 accept comment "extra rule: keepalived"' in text
     assert 'iifname "eth1" ip saddr @cluster_hosts_v4 meta l4proto 50 accept comment "extra rule: extra rule 1"' in text
+
+
+def test_the_summary_in_words_names_the_extra_rules(port_table):
+    record = policy(port_table, [VRRP, {'protocol': 'esp', 'interface': 'eth1'}])
+    assert summary(record).endswith('; extra rules: vrrp to 224.0.0.18, esp on eth1')
+    assert 'extra rules' not in summary(policy(port_table, []))
