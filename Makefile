@@ -7,7 +7,7 @@ export PATH := $(ROOT)/.venv/bin:$(PATH)
 MOLECULE_SCENARIOS := cluster cluster-ufw ufw_handmade found_hosts single-bookworm single-bullseye \
 	safe_change safe_change-ufw rollback_ssh rollback_ssh-ufw
 
-.PHONY: bootstrap demo demo-clean test unit lint sanity molecule benchmark benchmark-ufw docs build
+.PHONY: bootstrap demo demo-clean test unit unit-2.14 converge-2.14 lint sanity molecule benchmark benchmark-ufw docs build
 
 bootstrap:
 	@tests/harness/bootstrap.sh
@@ -15,11 +15,19 @@ bootstrap:
 demo: bootstrap
 	@demo/run.sh
 
-test: bootstrap unit lint sanity molecule
+test: bootstrap unit unit-2.14 lint sanity molecule converge-2.14
 	@echo "make test: all passed"
 
 unit:
 	pytest -q tests/unit
+
+# The same unit tests on Debian 12's own ansible-core, 2.14 (the venv is made by make bootstrap).
+unit-2.14:
+	.cache/venv-ansible-2.14/bin/python -m pytest -q -p no:cacheprovider tests/unit
+
+# The site and verify playbooks run by ansible-core 2.14 on the demo's containers.
+converge-2.14:
+	@tests/harness/converge_ansible_2_14.sh
 
 lint:
 	ansible-lint

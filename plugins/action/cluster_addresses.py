@@ -34,7 +34,11 @@ class ActionModule(ActionBase):
         try:
             cluster = resolve_cluster(group, members)
         except PolicyError as exc:
-            raise AnsibleActionFail(str(exc))
+            if not exc.by_host:
+                raise AnsibleActionFail(str(exc))
+            # Reported by the next step on the host whose variables hold the error (this one runs once).
+            result.update(changed=False, cluster={'group': group, 'hosts': {}, 'errors': exc.by_host})
+            return result
         warnings = cluster.pop('warnings')
         if warnings:
             result['warnings'] = warnings

@@ -18,7 +18,7 @@ from ansible.plugins.action import ActionBase
 from ansible_collections.bluemind.firewall.plugins.module_utils.lockout import lockout
 from ansible_collections.bluemind.firewall.plugins.module_utils.nftables_view import boot_load_command, nftables_view
 from ansible_collections.bluemind.firewall.plugins.module_utils.policy import (
-    PolicyError, build_policy, confirm_timeout, parse_bool)
+    PolicyError, build_policy, confirm_timeout, open_ssh, parse_bool)
 from ansible_collections.bluemind.firewall.plugins.module_utils.ufw_view import ufw_rules
 
 _SETTINGS = ('backend', 'optional_services', 'public', 'cluster_group', 'cluster_sources', 'admin_sources',
@@ -27,6 +27,25 @@ _SETTINGS = ('backend', 'optional_services', 'public', 'cluster_group', 'cluster
 # Switches of the apply steps, read here the way the policy's are, so that a bad one stops every
 # host before any change; returned as the steps take them.
 _SWITCHES = ('confirm', 'rollback_timeout', 'backend_switch')
+
+
+def collection_version():
+    """This collection's version: from MANIFEST.json where it is installed from an archive, else
+    from galaxy.yml in a checkout; None when neither says."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    try:
+        with open(os.path.join(root, 'MANIFEST.json')) as handle:
+            return json.load(handle)['collection_info']['version']
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    try:
+        with open(os.path.join(root, 'galaxy.yml')) as handle:
+            for line in handle:
+                if line.startswith('version:'):
+                    return line.split(':', 1)[1].strip().strip('"\'')
+    except OSError:
+        pass
+    return None
 
 
 class ActionModule(ActionBase):
@@ -51,6 +70,17 @@ class ActionModule(ActionBase):
         for required in ('port_table', 'cluster', 'nftables'):
             if required not in args:
                 raise AnsibleActionFail('%s is required' % required)
+        errors = args['cluster'].get('errors') or {}
+        name = task_vars.get('inventory_hostname')
+        # A host outside the play (--limit) cannot report its own error: the hosts of the play do.
+        in_play = task_vars.get('ansible_play_hosts_all') or []
+        here = [host for host in sorted(errors) if host == name or host not in in_play]
+        if here:
+            raise AnsibleActionFail('Invalid firewall settings, no host was changed. %s'
+                                    % ' '.join(errors[host] for host in here))
+        if errors:
+            raise AnsibleActionFail('Invalid firewall settings on %s (reported there), no host was changed.'
+                                    % ', '.join(sorted(errors)))
         settings = dict((key, args[key]) for key in _SETTINGS if key in args)
         if not settings.get('ssh_connection'):
             settings['ssh_connection'] = self._ssh_connection()
@@ -67,9 +97,15 @@ class ActionModule(ActionBase):
             raise AnsibleActionFail('Invalid firewall settings, no host was changed. %s' % exc)
         if problem and not allow_lockout:
             raise AnsibleActionFail(problem)
-        if problem:
-            result['warnings'] = [problem.replace('Nothing was changed. ', '')]
+        result['warnings'] = [problem.replace('Nothing was changed. ', '')] if problem else []
+        if open_ssh(policy):
+            result['warnings'].append(
+                'SSH (port %d) is open to every address, IPv4 and IPv6 (bluemind_firewall_admin_sources: '
+                '[0.0.0.0/0, ::/0], the default). Set it to the networks you administer from (your workstation, '
+                'VPN or bastion), for example bluemind_firewall_admin_sources: [192.0.2.0/24].' % policy['ssh_port'])
 
+        # Written into the record with the time of the change (module_utils/record.py).
+        policy['applied'] = {'collection_version': collection_version()}
         # One string rather than a structure: Ansible walks every object of every host's result,
         # and a policy holds every peer, so a structure costs a cluster-sized walk per host.
         result.update(changed=False, policy_json=json.dumps(policy, sort_keys=True))

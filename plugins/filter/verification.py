@@ -8,7 +8,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
-from ansible_collections.bluemind.firewall.plugins.module_utils.verification import port_list_text
+from ansible_collections.bluemind.firewall.plugins.module_utils.policy import port_text, summary
+from ansible_collections.bluemind.firewall.plugins.module_utils.verification import port_list_text, source_mismatch_text
 
 STATIC = 'bluemind_firewall_static'
 PROBES = 'bluemind_firewall_probes'
@@ -39,11 +40,74 @@ def probe_targets(hostvars, cluster_hosts, prober):
     return targets
 
 
+def prober_of(hostvars, host):
+    """The prober option of bluemind.firewall.verify for this host: its name and the addresses its
+    own record gives it (none for a host without a record, such as an outsider)."""
+    static = _result(hostvars, host, STATIC)
+    policy = (static or {}).get('policy') or {}
+    return {'name': host, 'addresses': list((policy.get('peers') or {}).get(host) or [])}
+
+
 def _cell(probes):
     kinds = [item['kind'] for item in probes if item.get('kind')]
     if not kinds:
         return 'ok %d' % len(probes)
     return ' '.join('%d %s' % (kinds.count(kind), kind) for kind in ('exposed', 'blocked') if kind in kinds)
+
+
+_STATE_WORDS = {'open': 'open', 'refused': 'refused', 'filtered': '-'}
+
+
+def _policy_ports(policy):
+    """{port: service} of the record's TCP ports, every port of a range."""
+    found = {}
+    for item in (policy or {}).get('ports') or []:
+        if item.get('proto') == 'tcp':
+            for port in range(int(item['first']), int(item['last']) + 1):
+                found.setdefault(port, item.get('service') or '')
+    return found
+
+
+def reachability_table(hostvars, target, probers):
+    """Lines: the target's policy in one sentence, then what each prober saw of each of its ports,
+    per family, as the demo prints it ('-' for no answer; '!' where the record expected otherwise).
+    Rows: the record's ports and any other port that did not answer as expected; consecutive ports
+    of one service that read alike share a row."""
+    static = _result(hostvars, target, STATIC)
+    policy = (static or {}).get('policy') or {}
+    services = _policy_ports(policy)
+    columns = []
+    seen = {}
+    for prober in probers:
+        result = _result(hostvars, prober, PROBES) or {}
+        for item in result.get('probes') or []:
+            if item.get('name') != target:
+                continue
+            column = '%s %s' % (prober, 'v6' if ':' in item['address'] else 'v4')
+            if column not in columns:
+                columns.append(column)
+            seen[column, item['port']] = _STATE_WORDS.get(item['state'], item['state']) + ('!' if item.get('kind') else '')
+    addresses = ', '.join((policy.get('peers') or {}).get(target) or [])
+    lines = ['%s (%s): %s' % (target, addresses or 'no record', summary(policy) if policy else 'no record')]
+    if not columns:
+        return lines
+    ports = sorted(set(services) | set(port for (column, port), cell in seen.items() if cell.endswith('!')))
+    rows = []
+    for port in ports:
+        cells = [seen.get((column, port), '') for column in columns]
+        service = services.get(port, 'not in the record')
+        if rows and rows[-1][1] == port - 1 and rows[-1][2] == service and rows[-1][3] == cells:
+            rows[-1][1] = port
+        else:
+            rows.append([port, port, service, cells])
+    width = max([len(column) for column in columns] + [9])
+    named = max([len(row[2]) for row in rows] + [7])
+    lines.append(('  %-11s %s %s' % ('port', 'service'.ljust(named), ' '.join(column.ljust(width) for column in columns)))
+                 .rstrip())
+    lines.extend(('  %-11s %s %s' % (port_text(first, last), service.ljust(named),
+                                     ' '.join(cell.ljust(width) for cell in cells))).rstrip()
+                 for first, last, service, cells in rows)
+    return lines
 
 
 def verification_report(hostvars, cluster_hosts, outsiders=(), fail_on=('exposed', 'blocked', 'unknown')):
@@ -67,9 +131,13 @@ def verification_report(hostvars, cluster_hosts, outsiders=(), fail_on=('exposed
                         for item in found if item['kind'] in fail_on)
 
     probers = list(cluster_hosts) + [host for host in outsiders if host not in cluster_hosts]
+    lines.append('what each host lets in, and what the probes saw ("-": no answer; "!": not what the record says):')
+    for host in cluster_hosts:
+        lines.extend('  ' + line for line in reachability_table(hostvars, host, [p for p in probers if p != host]))
     columns = []
     cells = {}
     grouped = {}
+    mismatches = []
     for prober in probers:
         result = _result(hostvars, prober, PROBES)
         if not result or 'probes' not in result:
@@ -77,6 +145,10 @@ def verification_report(hostvars, cluster_hosts, outsiders=(), fail_on=('exposed
             failures.append('%s: %s' % (prober, message))
             cells[prober, None] = message
             continue
+        for item in result.get('source_mismatches') or []:
+            mismatches.append(source_mismatch_text(item))
+            if item['kind'] in fail_on:
+                failures.append('%s: %s' % (prober, mismatches[-1]))
         for item in result['probes']:
             column = '%s %s' % (item['name'], item['address'])
             if column not in columns:
@@ -85,7 +157,6 @@ def verification_report(hostvars, cluster_hosts, outsiders=(), fail_on=('exposed
             if item.get('kind'):
                 key = (item['kind'], prober, item['source'], column, item['state'], item['expected'])
                 grouped.setdefault(key, []).append(item['port'])
-    mismatches = []
     for (kind, prober, source, column, state, expect), ports in grouped.items():
         mismatches.append('%s %s %s -> %s tcp/%s: %s (expected %s)' % (
             kind, prober, source, column, port_list_text(ports), state, expect))
@@ -112,4 +183,4 @@ def verification_report(hostvars, cluster_hosts, outsiders=(), fail_on=('exposed
 
 class FilterModule(object):
     def filters(self):
-        return {'probe_targets': probe_targets, 'verification_report': verification_report}
+        return {'probe_targets': probe_targets, 'prober': prober_of, 'verification_report': verification_report}

@@ -70,6 +70,9 @@ def others_to_replace(module, backend, switch, table):
 
 
 UFW_BOOT_DROPIN = '/etc/systemd/system/ufw.service.d/bluemind-firewall.conf'
+# The ufw backend's off switch: its script and the marker of the off state (the unit file itself is
+# the nftables backend's once switched).
+UFW_SWITCH_FILES = ('/etc/bluemind-firewall/ufw-switch.sh', '/etc/bluemind-firewall/ufw-off')
 
 
 def ufw_disable_commands(module):
@@ -124,6 +127,9 @@ def remove_ufw(module):
     rc, out, err = _run(module, commands[-1])
     if rc != 0:
         module.fail_json(msg='ufw disable failed: %s' % (err or out).strip())
+    for path in UFW_SWITCH_FILES:
+        if os.path.exists(path):
+            os.remove(path)
     reload = remove_nftables_dropin(module, nftables_dropin_path(os.path.dirname(os.path.dirname(UFW_BOOT_DROPIN)), UFW))
     if os.path.exists(UFW_BOOT_DROPIN):
         os.remove(UFW_BOOT_DROPIN)
@@ -141,7 +147,7 @@ def remove_nftables(module, table, unit_path, ruleset_path):
         module.fail_json(msg='nft delete table inet %s failed: %s' % (table, (err or out).strip()))
     unit = os.path.basename(unit_path)
     _run(module, [systemctl, 'disable', '--now', unit])
-    for path in (unit_path, ruleset_path, ruleset_path + '.previous'):
+    for path in (unit_path, ruleset_path, ruleset_path + '.previous', ruleset_path + '.listing'):
         if os.path.exists(path):
             os.remove(path)
     remove_nftables_dropin(module, nftables_dropin_path(os.path.dirname(unit_path), NFTABLES))

@@ -11,6 +11,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
+
 from ansible_collections.bluemind.firewall.plugins.module_utils.policy import (
     ADMIN, ANY_IPV4, ANY_IPV6, CLUSTER, EVERYONE, PROTOCOLS, merged_port_ranges, port_text)
 
@@ -86,9 +88,10 @@ def nftables_view(policy):
                 rules.append({'match': '%s @%s tcp dport %d' % (match, name, ssh_port),
                               'comment': 'management SSH, from the admin sources'})
 
+    peer_labels = _peer_labels(policy)
     for family, set_type, _match, suffix, _any in _FAMILIES:
         sets.append({'name': 'cluster_hosts_' + suffix, 'type': set_type,
-                     'elements': policy['sources'][CLUSTER][family]})
+                     'elements': policy['sources'][CLUSTER][family], 'labels': peer_labels})
 
     for audience in (EVERYONE, CLUSTER):
         for proto in PROTOCOLS:
@@ -97,7 +100,8 @@ def nftables_view(policy):
                 continue
             port_set = '%s_%s_ports' % (audience, proto)
             sets.append({'name': port_set, 'type': 'inet_service',
-                         'elements': [port_text(first, last) for first, last in ranges]})
+                         'elements': [port_text(first, last) for first, last in ranges],
+                         'labels': _service_labels(policy, audience, proto, ranges)})
             comment = 'BlueMind %s ports, %s' % (proto.upper(), _AUDIENCE_WORDS[audience])
             if audience == EVERYONE:
                 rules.append({'match': '%s dport @%s' % (proto, port_set), 'comment': comment})
@@ -110,7 +114,44 @@ def nftables_view(policy):
     log = None
     if policy.get('log_drops'):
         log = {'rate': LOG_RATE, 'prefix': LOG_PREFIX}
+    for item in sets:
+        item['listing'] = ', '.join(_labelled(item['elements'], item.pop('labels', {})))
     return {'table': TABLE, 'sets': sets, 'rules': rules, 'log': log}
+
+
+def _comment(words):
+    """Text an nft comment holds safely: no quotes, at most 100 characters."""
+    return re.sub(r'[^A-Za-z0-9_.:@/, -]', '', words)[:100]
+
+
+def _labelled(elements, labels):
+    """Set elements as the ruleset writes them, each with its comment where it has one (nft 0.9.7+)."""
+    return ['%s comment "%s"' % (element, _comment(labels[element])) if labels.get(element) else element
+            for element in elements]
+
+
+def _service_labels(policy, audience, proto, ranges):
+    """{element text: the services of the policy's ports inside it}."""
+    labels = {}
+    for first, last in ranges:
+        names = []
+        for port in policy['ports']:
+            if port['allow'] == audience and port['proto'] == proto and first <= port['first'] and port['last'] <= last:
+                if port['service'] not in names:
+                    names.append(port['service'])
+        labels[port_text(first, last)] = ', '.join(names)
+    return labels
+
+
+def _peer_labels(policy):
+    """{element text: the cluster hosts known by that address}, and the cluster sources."""
+    labels = {}
+    for host in sorted(policy.get('peers') or {}):
+        for address in policy['peers'][host]:
+            labels[address] = ', '.join(filter(None, (labels.get(address), host)))
+    for network in policy.get('cluster_sources') or []:
+        labels.setdefault(network, 'cluster source')
+    return labels
 
 
 def without_dynamic_elements(listing):

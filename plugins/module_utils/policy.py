@@ -12,6 +12,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import difflib
 import ipaddress
 import re
 
@@ -46,7 +47,14 @@ _EXTRA_PORT_KEYS = ('port', 'proto', 'name', 'description')
 
 
 class PolicyError(ValueError):
-    """Bad input for the policy; the message names the variable and the value."""
+    """Bad input for the policy; the message names the variable and the value.
+
+    by_host: {inventory host: message} when the bad input belongs to particular hosts, so that each
+    is reported on the host whose variables hold it."""
+
+    def __init__(self, message, by_host=None):
+        super(PolicyError, self).__init__(message)
+        self.by_host = by_host or {}
 
 
 def _fail(variable, value, why):
@@ -146,6 +154,10 @@ def parse_network(value, variable, destination=False):
     try:
         network = ipaddress.ip_network(value.strip(), strict=True)
     except ValueError as exc:
+        if 'host bits set' in str(exc):
+            loose = ipaddress.ip_network(value.strip(), strict=False)
+            _fail(variable, value, 'has host bits set: the network is %s, or write %s/%d for that one address'
+                  % (loose, value.strip().split('/')[0], loose.max_prefixlen))
         _fail(variable, value, 'is not a valid CIDR (%s)' % exc)
     if not destination and network.prefixlen:
         _refuse_scoped(network, variable, value)
@@ -157,7 +169,8 @@ def _as_list(value, variable):
         return []
     if isinstance(value, (list, tuple)):
         return list(value)
-    _fail(variable, value, 'must be a list')
+    _fail(variable, value, 'must be a list; use a YAML list, such as [%s], or -e \'{"%s": [...]}\' on the '
+                           'command line' % (value if isinstance(value, str) else '...', variable))
 
 
 def networks_by_family(networks):
@@ -244,18 +257,23 @@ def resolve_cluster(group, members):
     if not members:
         raise PolicyError('bluemind_firewall_cluster_group: %r has no hosts in the inventory' % (group,))
     hosts = {}
-    unknown = []
+    errors = {}
     warnings = []
     for name in sorted(members):
         override, ipv4, ipv6 = members[name][:3]
         try:
             addresses = host_addresses(override, ipv4, ipv6)
         except PolicyError as exc:
-            raise PolicyError('host %s: %s' % (name, exc))
+            errors[name] = 'host %s: %s' % (name, exc)
+            continue
         if addresses:
             hosts[name] = addresses
         else:
-            unknown.append(name)
+            errors[name] = ('bluemind_firewall_address: no address known for cluster host %s of group %r. '
+                            'Gather its facts in this run, or set bluemind_firewall_address for it. Under --limit, '
+                            'keep a fact cache and run once without --limit; in ansible.cfg: [defaults] '
+                            'fact_caching = jsonfile, fact_caching_connection = ~/.cache/ansible/facts, '
+                            'fact_caching_timeout = 0' % (name, group))
             continue
         others = unlisted_addresses(addresses, members[name][3] if len(members[name]) > 3 else ())
         if others:
@@ -265,11 +283,8 @@ def resolve_cluster(group, members):
                 '(a second network, a ULA beside a global IPv6, temporary IPv6 addresses), list them in '
                 'its bluemind_firewall_address (a list, or {ipv4: [...], ipv6: [...]} to replace one '
                 'family only).' % (name, ', '.join(others), ', '.join(addresses)))
-    if unknown:
-        raise PolicyError(
-            'bluemind_firewall_address: no address known for cluster host(s) %s of group %r; '
-            'gather their facts in this play (or keep a fact cache), or set bluemind_firewall_address '
-            'for them' % (', '.join(unknown), group))
+    if errors:
+        raise PolicyError(' '.join(errors[name] for name in sorted(errors)), by_host=errors)
     return {'group': group, 'hosts': hosts, 'warnings': warnings}
 
 
@@ -464,8 +479,9 @@ def build_policy(port_table, settings, cluster):
     enabled = _as_list(settings.get('optional_services'), 'bluemind_firewall_optional_services')
     for service in enabled:
         if service not in known:
-            _fail('bluemind_firewall_optional_services', service,
-                  'is not an optional service; known: %s' % ', '.join(known))
+            close = difflib.get_close_matches(str(service), known, 1)
+            _fail('bluemind_firewall_optional_services', service, 'is not an optional service%s; known: %s' % (
+                ' (did you mean %s?)' % close[0] if close else '', ', '.join(known)))
 
     public = parse_bool(settings.get('public', True), 'bluemind_firewall_public')
     log_drops = parse_bool(settings.get('log_drops', True), 'bluemind_firewall_log_drops')
@@ -536,6 +552,12 @@ def build_policy(port_table, settings, cluster):
     }
 
 
+def open_ssh(policy):
+    """Whether the policy opens SSH to every address of both families."""
+    admin = policy['sources'][ADMIN]
+    return admin.get('ipv4') == [ANY_IPV4] and admin.get('ipv6') == [ANY_IPV6]
+
+
 def merged_port_ranges(ports):
     """[(first, last)] sorted, overlapping ranges merged (nft interval sets refuse overlaps)."""
     merged = []
@@ -548,11 +570,13 @@ def merged_port_ranges(ports):
 
 
 def summary(record):
-    """What a policy record opens, in words: 'open to everyone: tcp PORT, ...; to the cluster: ...'."""
+    """What a policy record opens, in words: 'open to everyone: PORT, PORT; to the cluster: PORT, ...'
+    (TCP ports bare, in port order, others with their protocol)."""
     groups = {}
-    for item in record.get('ports') or []:
-        groups.setdefault(item.get('allow'), []).append('%s %s' % (item.get('proto'), item.get('port') or port_text(
-            item.get('first'), item.get('last'))))
+    for item in sorted(record.get('ports') or [], key=lambda entry: (entry.get('proto') != 'tcp', entry.get('first') or 0)):
+        text = item.get('port') or port_text(item.get('first'), item.get('last'))
+        groups.setdefault(item.get('allow'), []).append(text if item.get('proto') == 'tcp' else '%s %s' % (
+            item.get('proto'), text))
     words = {EVERYONE: 'open to everyone', CLUSTER: 'to the cluster', ADMIN: 'to the admin sources'}
     parts = ['%s: %s' % (words[audience], ', '.join(groups[audience])) for audience in (EVERYONE, CLUSTER, ADMIN)
              if groups.get(audience)]

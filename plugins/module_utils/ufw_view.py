@@ -188,6 +188,36 @@ def _interface_words(direction):
     return [] if direction == 'in' else [direction]
 
 
+def owned(wanted, current):
+    """The wanted rules as the collection holds them once planned, one per family: without those an
+    administrator's identical rule stands for (the off switch must never delete the administrator's)."""
+    admins = set(current_key(rule) for rule in current if not rule['ours'] and _is_simple_allow(rule))
+    found = []
+    for rule in wanted:
+        for key in rule_keys(rule):
+            if key not in admins:
+                found.append(dict(rule, source=key[3], destination=key[4]))
+    return found
+
+
+def switch_commands(rules, enabled_by_collection, incoming_before):
+    """(on, off): the ufw commands the off switch runs, for the rules the collection owns.
+
+    off takes the collection's rules out live and from ufw's files, puts back the incoming default
+    ufw had before the collection, and disables ufw when the collection was the one to enable it:
+    ufw as it was found. on does the opposite, rules first."""
+    before = {'ACCEPT': 'allow', 'REJECT': 'reject'}.get((incoming_before or 'DROP').upper())
+    off = [undo for rule in rules for undo in undo_add_commands(rule)]
+    on = [add_command(rule) for rule in rules]
+    if before:
+        off.append(['default', before, 'incoming'])
+        on.append(['default', 'deny', 'incoming'])
+    if enabled_by_collection:
+        off.append(['--force', 'disable'])
+        on.append(['--force', 'enable'])
+    return on, off
+
+
 def add_command(rule):
     interface = ['in', 'on', rule['interface']] if rule.get('interface') else []
     source = [] if rule['source'] == ANY else ['from', rule['source']]

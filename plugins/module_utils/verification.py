@@ -638,6 +638,45 @@ def difference_text(item):
         item['source_class'], qualifiers, item['actual'], item['expected'], where)
 
 
+# bm-iptables' chains, in BlueMind's own firewall.
+BM_IPTABLES_CHAINS = ('bmhosts', 'bmports')
+FAIL_ON_VARIABLES = ("narrow fail_on (the role's bluemind_firewall_verify, the verify playbook's "
+                     "bluemind_firewall_verify_fail_on)")
+
+
+def hints(differences):
+    """What to do about the differences, in a line or two, for the ones that have a usual cause."""
+    found = []
+    if any(item.get('chain') in BM_IPTABLES_CHAINS for item in differences):
+        found.append("bm-iptables (BlueMind's own firewall, chains bmhosts and bmports) decides some of these: set "
+                     "bluemind_firewall_bm_iptables: disable to leave the collection's policy alone in force, or %s "
+                     "to the kinds that should fail." % FAIL_ON_VARIABLES)
+    elif any(item['kind'] == BLOCKED for item in differences):
+        found.append('Another firewall closes what the policy opens. If that is intended (a fail2ban ban, say), %s '
+                     'to [exposed, unknown].' % FAIL_ON_VARIABLES)
+    return found
+
+
+def intended_source(source, recorded):
+    """The address a probe should count as coming from: its real source when the prober's records
+    know it (or give none), else the prober's first recorded address of that family (what its peers
+    trust), so that the probes show what the policy intends for this host."""
+    if not recorded or canonical(source) in recorded:
+        return source
+    same_family = [item for item in recorded if _family(item) == _family(source)]
+    return same_family[0] if same_family else source
+
+
+def source_mismatch_text(item):
+    """One line for a probe that left from an address its prober's peers do not know."""
+    host = item.get('prober') or 'this host'
+    return ('%s %s reaches %s (%s) from %s, which is not one of its recorded addresses (%s): %s drops what '
+            '%s sends from there. List it in %s\'s bluemind_firewall_address (for example {%s: [%s]})' % (
+                item['kind'], host, item['name'], item['address'], item['source'], ', '.join(item['recorded']),
+                item['name'], host, host, _family(item['source']),
+                ', '.join([a for a in item['recorded'] if _family(a) == _family(item['source'])] + [item['source']])))
+
+
 def probe_plan(expected, source):
     """[(port, expectation, service)] for probing a host with this policy from the source address."""
     return [(port, 'reachable' if expected.allows(proto, port, source) else 'filtered', expected.service(proto, port))

@@ -11,7 +11,7 @@ DOCUMENTATION = r'''
 ---
 module: bm_iptables
 short_description: Turn off BlueMind's own firewall, bm-iptables
-version_added: 0.3.0
+version_added: 0.4.0
 description:
   - BlueMind ships C(bm-iptables), which puts the chains C(bmhosts) and C(bmports) at the top of the
     C(INPUT) chain of iptables and ip6tables, and writes them again when BlueMind restarts or when the

@@ -11,7 +11,7 @@ DOCUMENTATION = r'''
 ---
 module: confirm
 short_description: Confirm a firewall change over a new connection, or let the host roll it back
-version_added: 0.3.0
+version_added: 0.4.0
 description:
   - The second half of a commit-confirmed change made by M(bluemind.firewall.nftables_table) or
     M(bluemind.firewall.ufw_rules) with O(bluemind.firewall.nftables_table#module:confirm_timeout) set.

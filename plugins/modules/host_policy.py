@@ -64,6 +64,7 @@ options:
       - See the role's C(bluemind_firewall_allow_lockout).
     type: bool
     default: false
+    version_added: 0.4.0
   ssh_connection:
     description:
       - C(SSH_CONNECTION) as the host sees Ansible's session (client address and port, server address and

@@ -39,6 +39,7 @@ options:
     type: str
     choices: [present, absent]
     default: present
+    version_added: 0.4.0
   ruleset:
     description:
       - The nft file that replaces the table, including its own C(delete table) line.
@@ -76,6 +77,7 @@ options:
       - Without it, a missing C(nft) is an error.
     type: list
     elements: str
+    version_added: 0.4.0
   backend_switch:
     description:
       - Move a host from ufw to this backend. Without it, an active ufw or firewalld makes the module
@@ -83,6 +85,7 @@ options:
         C(ufw disable) empties ufw's chains and keeps it from loading at boot.
     type: bool
     default: false
+    version_added: 0.4.0
   confirm_timeout:
     description:
       - V(0) applies and commits at once. Otherwise, the seconds within which
@@ -92,6 +95,7 @@ options:
       - At least 10 when set.
     type: int
     default: 0
+    version_added: 0.4.0
 extends_documentation_fragment:
   - bluemind.firewall.change
 attributes:
@@ -157,13 +161,13 @@ import os
 import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.bluemind.firewall.plugins.module_utils import backends, change, host_files, nftables_view
+from ansible_collections.bluemind.firewall.plugins.module_utils import backends, change, host_files, nftables_view, record
 
 
-def _record_text(record, listing_sha256):
+def _record(record, listing_sha256):
     content = dict(record)
     content['nftables'] = {'listing_sha256': listing_sha256}
-    return json.dumps(content, indent=2, sort_keys=True) + '\n'
+    return content
 
 
 class NftablesTable(object):
@@ -248,19 +252,27 @@ class NftablesTable(object):
         start = not self.unit_active()
         if start and not (enable or unit_differs):
             reasons.append('boot unit not active')
-        if not load and current_record != _record_text(p['record'], recorded_sha):
+        if not load and not record.same(current_record, _record(p['record'], recorded_sha)):
             reasons.append('record differs')
 
         result = {'changed': bool(reasons), 'loaded': load, 'reasons': reasons, 'pending': False,
                   'recorded': current_record is not None or not self.module.check_mode}
         if self.module._diff:
+            diffs = []
             if current_file != p['ruleset']:
-                result['diff'] = {'before': current_file or '', 'after': p['ruleset'],
-                                  'before_header': p['path'], 'after_header': p['path']}
+                diffs.append({'before': current_file or '', 'after': p['ruleset'],
+                              'before_header': p['path'], 'after_header': p['path']})
             elif load:
-                result['diff'] = {'before': live or '', 'after': '(the table as in %s)\n' % p['path'],
-                                  'before_header': 'live table inet %s' % p['table'],
-                                  'after_header': p['path']}
+                # The table as it was last loaded from this same file: the lines that differ are the
+                # ones changed by hand (a version before 0.4.0 kept no such listing).
+                loaded = host_files.read(self.listing_path())
+                diffs.append({'before': live or '', 'after': loaded or '(the table as in %s)\n' % p['path'],
+                              'before_header': 'live table inet %s' % p['table'],
+                              'after_header': 'table inet %s as loaded from %s' % (p['table'], p['path'])})
+            if 'record differs' in reasons:
+                diffs.append(record.diff(current_record, _record(p['record'], recorded_sha), p['record_path']))
+            if diffs:
+                result['diff'] = diffs if len(diffs) > 1 else diffs[0]
         if load:
             self.check_syntax(p['ruleset'])
         if self.module.check_mode or not reasons:
@@ -281,7 +293,8 @@ class NftablesTable(object):
                 # a packet must pass both, so nothing opens that either closes.
                 work.run([self.nft, '-f', work.save_text('new.nft', p['ruleset'])],
                          what='nft -f (the kernel rejected the ruleset)')
-                listing_sha = hashlib.sha256(self.live_listing().encode()).hexdigest()
+                listing = self.live_listing()
+                listing_sha = hashlib.sha256(listing.encode()).hexdigest()
         except change.ChangeFailed as exc:
             work.roll_back(str(exc))
         if current_file != p['ruleset']:
@@ -305,7 +318,9 @@ class NftablesTable(object):
             work.keep({'run': [self.systemctl, 'start', self.unit]})
         if backends.UFW in replace:
             work.keep({'remove_ufw': True})
-        work.keep({'write': p['record_path'], 'content': _record_text(p['record'], listing_sha)})
+        if load:
+            work.keep({'write': self.listing_path(), 'content': listing, 'mode': 0o600})
+        work.keep({'write': p['record_path'], 'content': record.text(_record(p['record'], listing_sha))})
         result.update(work.finish())
         result['listing_sha256'] = listing_sha
         result['recorded'] = not result['pending'] or current_record is not None
@@ -319,6 +334,10 @@ class NftablesTable(object):
         # --no-block: the reload waits for nftables.service, whose job is the one running this.
         return path, backends.reload_after_flush(self.unit, '%s --no-block reload %s' % (self.systemctl, self.unit))
 
+    def listing_path(self):
+        """The table as last loaded (nft's own listing), kept to show what a repair changes."""
+        return self.params['path'] + '.listing'
+
     def replacing(self, body):
         """An nft file that replaces the table with body (empty: no table), on nft 0.9.8 too."""
         table = self.params['table']
@@ -330,7 +349,7 @@ class NftablesTable(object):
         live = self.live_listing() if self.nft else None
         dropin_path = self.nftables_dropin()[0]
         files = [path for path in (p['boot_unit_path'], dropin_path, p['path'], p['path'] + '.previous',
-                                   p['record_path']) if os.path.exists(path)]
+                                   self.listing_path(), p['record_path']) if os.path.exists(path)]
         enabled = os.path.exists(p['boot_unit_path']) and self.unit_enabled()
         reasons = (['table inet %s is loaded' % p['table']] if live is not None else []) + \
             ['%s exists' % path for path in files]

@@ -11,7 +11,7 @@ DOCUMENTATION = r'''
 ---
 module: ufw_rules
 short_description: Make ufw hold exactly the given marked rules, keep it enabled and record the policy
-version_added: 0.2.0
+version_added: 0.4.0
 description:
   - Compares the rules the collection marked in ufw (their comment starts with C(bluemind-firewall))
     with O(rules), and runs C(ufw allow) for the missing ones, then C(ufw delete) for the ones no longer
@@ -45,13 +45,23 @@ options:
       - Required with O(state=present).
     type: list
     elements: dict
+  unit_path:
+    description:
+      - The off switch - C(systemctl stop) takes the collection's rules out (live and from ufw's files), puts
+        back the incoming default ufw had before the collection, and disables ufw if the collection enabled
+        it; C(systemctl disable) keeps them out across reboots; C(start) puts them back, as does the next run.
+    type: path
+    default: /etc/systemd/system/bluemind-firewall.service
+  switch_script:
+    description: The script the off switch runs, written with the rules (beside it, C(ufw-off) marks the off state).
+    type: path
+    default: /etc/bluemind-firewall/ufw-switch.sh
   log_drops:
     description:
       - V(true) keeps ufw's logging of blocked packets on (C(ufw logging low), ufw's own rate limit and
         C([UFW BLOCK]) prefix) when it is off; a level set by hand is kept. V(false) turns it off.
       - V(null) leaves ufw's logging as it is.
     type: bool
-    version_added: 0.4.0
   record:
     description:
       - The resolved policy, written as JSON to O(record_path) once the rules are live (and the change
@@ -170,7 +180,7 @@ import shutil
 import stat
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.bluemind.firewall.plugins.module_utils import backends, change, host_files, ufw_view
+from ansible_collections.bluemind.firewall.plugins.module_utils import backends, change, host_files, record, ufw_view
 
 USER_RULES = (('ipv4', '/etc/ufw/user.rules'), ('ipv6', '/etc/ufw/user6.rules'))
 # Debian's nftables.service begins with "flush ruleset" and is not ordered against ufw.service: at
@@ -190,6 +200,37 @@ def _setting(text, name):
 
 
 UFW_CONF = '/etc/ufw/ufw.conf'
+SWITCH_UNIT = """# Managed by the Ansible collection bluemind.firewall: edits are replaced on the next run.
+# The off switch of the collection's ufw rules: stop takes them out (and gives ufw back its incoming
+# default, or disables it if the collection enabled it), disable keeps them out across reboots,
+# start puts them back. ufw itself keeps the rules across reboots while this is on.
+[Unit]
+Description=BlueMind host firewall (the ufw rules marked bluemind-firewall)
+After=ufw.service
+Before=shutdown.target
+Conflicts=shutdown.target
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/bin/sh -c '[ ! -e %(script)s ] || /bin/sh %(script)s on'
+# Not at shutdown: the rules stay in ufw's files for the next boot.
+ExecStop=/bin/sh -c 'systemctl is-system-running | grep -q stopping || [ ! -e %(script)s ] || /bin/sh %(script)s off'
+
+[Install]
+WantedBy=multi-user.target
+"""
+
+
+def switch_script(ufw, on, off, marker):
+    """The shell script the unit runs: on and off each act once, the marker says which was last."""
+    def lines(commands):
+        return ''.join('    %s || true\n' % ufw_view.command_text(words).replace('ufw ', ufw + ' ', 1) for words in commands)
+    return ('#!/bin/sh\n# Managed by the Ansible collection bluemind.firewall: written with the rules on every change.\n'
+            'marker=%s\ncase "$1" in\n  on)\n    [ -e "$marker" ] || exit 0\n%s    rm -f "$marker" ;;\n'
+            '  off)\n    [ -e "$marker" ] && exit 0\n    touch "$marker"\n%s    ;;\n'
+            '  *) echo "usage: $0 on|off" >&2; exit 2 ;;\nesac\n' % (marker, lines(on), lines(off)))
+
 UFW_FILES = ('/etc/ufw/user.rules', '/etc/ufw/user6.rules', DEFAULTS, UFW_CONF)
 
 
@@ -325,7 +366,7 @@ class UfwRules(object):
         dropin_differs = (host_files.read(p['boot_dropin_path']) != BOOT_DROPIN
                           or host_files.read(nftables_dropin) != NFTABLES_DROPIN)
         current_record = host_files.read(p['record_path'])
-        record_text = self.record_text(current_record, enabled, input_policy)
+        wanted_record = self.record(current_record, enabled, input_policy)
 
         reasons = (['ufw installed'] if installed else []) + ['%s rules to remove' % item for item in replace]
         if add:
@@ -349,8 +390,24 @@ class UfwRules(object):
             reasons.append('ufw.service is not enabled at boot')
         if dropin_differs:
             reasons.append('ufw.service is not ordered after nftables.service')
-        if current_record != record_text:
+        if not record.same(current_record, wanted_record):
             reasons.append('record differs')
+        found = wanted_record['ufw']
+        on, off = ufw_view.switch_commands(ufw_view.owned(p['rules'], current), found['enabled_by_collection'],
+                                           found['incoming_default_before'])
+        script = switch_script(self.ufw or 'ufw', on, off, self.switch_marker())
+        unit = SWITCH_UNIT % {'script': p['switch_script']}
+        switch_differs = host_files.read(p['switch_script']) != script or host_files.read(p['unit_path']) != unit
+        if switch_differs:
+            reasons.append('the off switch (%s) differs' % os.path.basename(p['unit_path']))
+        switched_off = os.path.exists(self.switch_marker())
+        if switched_off:
+            reasons.append('switched off (systemctl stop %s)' % os.path.basename(p['unit_path']))
+        unit_name = os.path.basename(p['unit_path'])
+        unit_enabled = self.run_status(['is-enabled', unit_name]) == 'enabled'
+        unit_active = self.run_status(['is-active', unit_name]) == 'active'
+        if not unit_enabled or not unit_active:
+            reasons.append('%s is not %s' % (unit_name, 'enabled' if not unit_enabled else 'active'))
 
         delete_commands = [ufw_view.delete_command(rule) for rule in delete]
         result = {'changed': bool(reasons), 'reasons': reasons, 'recorded': current_record is not None,
@@ -362,6 +419,8 @@ class UfwRules(object):
             result['diff'] = {'before_header': 'ufw rules marked %s' % ufw_view.MARK, 'after_header': 'wanted',
                               'before': ''.join(line + '\n' for line in ufw_view.listing(ours)),
                               'after': ''.join(line + '\n' for line in ufw_view.listing(p['rules']))}
+            if 'record differs' in reasons:
+                result['diff'] = [result['diff'], record.diff(current_record, wanted_record, p['record_path'])]
         if self.module.check_mode or not reasons:
             return result
 
@@ -394,22 +453,37 @@ class UfwRules(object):
         for other in replace:
             self.work.keep({'remove_nftables': {'table': p['nftables_table'], 'unit_path': p['nftables_files'][0],
                                                 'ruleset_path': p['nftables_files'][1]}})
-        self.work.keep({'write': p['record_path'], 'content': record_text})
+        # After a replaced nftables backend is gone: it used the same unit name.
+        if switched_off:
+            self.work.keep({'remove': self.switch_marker()})
+        if switch_differs:
+            self.work.keep({'write': p['switch_script'], 'content': script, 'mode': 0o700})
+            self.work.keep({'write': p['unit_path'], 'content': unit})
+            self.work.keep({'run': [self.systemctl, 'daemon-reload']})
+        if switch_differs or not unit_enabled:
+            self.work.keep({'run': [self.systemctl, 'enable', unit_name]})
+        if switch_differs or not unit_active:
+            self.work.keep({'run': [self.systemctl, 'start', unit_name]})
+        self.work.keep({'write': p['record_path'], 'content': record.text(wanted_record)})
         result.update(self.work.finish())
         result['recorded'] = not result['pending'] or current_record is not None
         return result
 
-    def record_text(self, current_record, enabled, input_policy):
+    def switch_marker(self):
+        """Present while the rules are switched off (the unit stopped)."""
+        return os.path.join(os.path.dirname(self.params['switch_script']), 'ufw-off')
+
+    def record(self, current_record, enabled, input_policy):
         """The policy, plus what removal needs to give ufw back as it was found: whether this
         collection enabled it, and the incoming default it had then."""
         try:
             found = json.loads(current_record or '{}').get('ufw')
         except ValueError:
             found = None
-        record = dict(self.params['record'])
-        record['ufw'] = found if isinstance(found, dict) else {
+        wanted = dict(self.params['record'])
+        wanted['ufw'] = found if isinstance(found, dict) else {
             'enabled_by_collection': not enabled, 'incoming_default_before': input_policy or 'DROP'}
-        return json.dumps(record, indent=2, sort_keys=True) + '\n'
+        return wanted
 
     def remove(self):
         """The collection's marked rules, the boot drop-in and the record; ufw itself goes back to
@@ -428,10 +502,13 @@ class UfwRules(object):
         restore_default = bool(before) and bool(found.get('enabled_by_collection')) and \
             _setting(defaults, 'DEFAULT_INPUT_POLICY') != before
         delete_commands = [ufw_view.delete_command(rule) for rule in ours]
+        # The same unit name serves the nftables backend, whose removal step handles its own unit.
+        switch_unit = 'ufw-switch' in (host_files.read(p['unit_path']) or '')
         reasons = (['%d marked rule(s) to delete' % len(ours)] if ours else []) + \
             (['ufw was enabled by bluemind.firewall'] if disable else []) + \
             (['incoming default to set back to %s' % before] if restore_default else []) + \
-            ['%s exists' % path for path in (p['boot_dropin_path'], p['record_path']) if os.path.exists(path)]
+            ['%s exists' % path for path in (p['boot_dropin_path'], p['switch_script'], p['record_path'])
+             if os.path.exists(path)] + (['%s is the ufw off switch' % p['unit_path']] if switch_unit else [])
         result = {'changed': bool(reasons), 'reasons': reasons, 'recorded': False, 'pending': False, 'added': [],
                   'deleted': [ufw_view.command_text(words) for words in delete_commands]}
         if self.module.check_mode or not reasons:
@@ -450,10 +527,14 @@ class UfwRules(object):
             self.work.keep({'write': DEFAULTS, 'content': re.sub(r'^DEFAULT_INPUT_POLICY=.*$',
                                                                  'DEFAULT_INPUT_POLICY="%s"' % before, defaults,
                                                                  flags=re.M)})
-        for path in (p['boot_dropin_path'], self.nftables_dropin_path(), p['record_path']):
+        for path in (p['boot_dropin_path'], self.nftables_dropin_path(), p['switch_script'], self.switch_marker(),
+                     p['record_path']):
             if os.path.exists(path):
                 self.work.keep({'remove': path})
-        if os.path.exists(p['boot_dropin_path']) or os.path.exists(self.nftables_dropin_path()):
+        if switch_unit:
+            self.work.keep({'run': [self.systemctl, 'disable', os.path.basename(p['unit_path'])]})
+            self.work.keep({'remove': p['unit_path']})
+        if os.path.exists(p['boot_dropin_path']) or os.path.exists(self.nftables_dropin_path()) or switch_unit:
             self.work.keep({'remove_directory': os.path.dirname(p['boot_dropin_path'])})
             self.work.keep({'remove_directory': os.path.dirname(self.nftables_dropin_path())})
             self.work.keep({'run': [self.systemctl, 'daemon-reload']})
@@ -492,6 +573,8 @@ def main():
             boot_dropin_path=dict(type='path', default='/etc/systemd/system/ufw.service.d/bluemind-firewall.conf'),
             nftables_table=dict(type='str', default='bluemind_firewall'),
             log_drops=dict(type='bool'),
+            unit_path=dict(type='path', default='/etc/systemd/system/bluemind-firewall.service'),
+            switch_script=dict(type='path', default='/etc/bluemind-firewall/ufw-switch.sh'),
             nftables_files=dict(type='list', elements='path',
                                 default=['/etc/systemd/system/bluemind-firewall.service',
                                          '/etc/bluemind-firewall/bluemind_firewall.nft']),

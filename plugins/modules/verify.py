@@ -11,7 +11,7 @@ DOCUMENTATION = r'''
 ---
 module: verify
 short_description: Prove that the live firewall of a host enforces its BlueMind policy
-version_added: 0.2.0
+version_added: 0.4.0
 description:
   - Reads the whole inbound path of the host, not only the collection's table, and computes what
     the kernel does with every packet that opens a new connection to the host; compares that with
@@ -46,7 +46,8 @@ author:
 options:
   policy:
     description:
-      - The expected policy, in the record's format (schema 1). Default is the record at O(record_path).
+      - The expected policy, in the record's format (schema 2, or schema 1 as version 0.3.0 wrote it).
+        Default is the record at O(record_path).
     type: dict
   record_path:
     description:
@@ -96,6 +97,24 @@ options:
           - V(reachable) is open or refused; V(closed) is refused or filtered.
         type: str
         choices: [open, reachable, refused, filtered, closed]
+  prober:
+    description:
+      - This host as its peers know it, for the probes of O(targets). A probe whose source address (the
+        one this host sends from to reach the target) is not one of O(prober.addresses) is a V(blocked)
+        finding naming this host, the address seen and C(bluemind_firewall_address), and the probe
+        expects what the policy intends for this host, not for that address.
+      - The verify playbook passes each cluster host's own record (C(peers)); without it, the probes
+        expect what the target's record says of the source address actually used.
+    type: dict
+    suboptions:
+      name:
+        description: The inventory hostname.
+        type: str
+      addresses:
+        description: The addresses the records give this host.
+        type: list
+        elements: str
+        default: []
   probe_timeout:
     description: Seconds to wait for an answer to each connection attempt.
     type: float
@@ -124,7 +143,8 @@ notes:
     virtual and link-local ones included), from any source address, coming in on the interface the
     host routes that source through or on any interface a rule names. Loopback, martian sources
     and the host's own addresses are not judged. Replies, ICMP errors (related or invalid) and
-    packets to broadcast or multicast addresses are not part of it."
+    packets to broadcast or multicast addresses are not part of it, except a multicast group that an
+    extra rule of the policy names (VRRP's 224.0.0.18), for that rule's protocol."
   - Rate limits, quotas and connection counts are read as not yet exceeded (the packet is the first
     of one new connection), so a rule that accepts a port under a rate limit opens that port.
   - Policy routing rules (C(ip rule)) are not read; sources are routed with the main table.
@@ -315,6 +335,22 @@ probe_mismatches:
   returned: always
   type: list
   elements: dict
+about:
+  description:
+    - "What the policy lets in, in one sentence - the ports open to everyone, to the cluster, to the admin
+      sources, and the extra rules, as in C(open to everyone: PORT, PORT; to the cluster: PORT, ...).
+      Ansible prints it first."
+  returned: when O(static=true)
+  type: str
+source_mismatches:
+  description:
+    - Probes that left this host from an address that is not one of O(prober.addresses), one per target
+      address; kind is V(blocked), as the target's peers drop what comes from there.
+    - Each with C(kind), C(prober), C(source) (the address seen), C(recorded) (the prober's addresses),
+      C(name) and C(address) of the target.
+  returned: always
+  type: list
+  elements: dict
 policy:
   description: The policy checked against (the record, or O(policy)); null when O(static=false).
   returned: always
@@ -331,7 +367,7 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.bluemind.firewall.plugins.module_utils import host_files, probes, verification
 from ansible_collections.bluemind.firewall.plugins.module_utils.nftables_view import BOOT_FALLBACK_NOTE
-from ansible_collections.bluemind.firewall.plugins.module_utils.policy import PolicyError
+from ansible_collections.bluemind.firewall.plugins.module_utils.policy import PolicyError, summary
 
 MESSAGE_LINES = 20
 
@@ -415,19 +451,27 @@ class Verify(object):
         return expected.policy, checks, differences, verification.redirects(tables)
 
     def probe_targets(self):
+        """(the probes and their states, the sources that are not this host's recorded addresses)."""
         plan = []
+        unrecorded = []
+        prober = self.params['prober'] or {}
+        recorded = [verification.canonical(item) for item in prober.get('addresses') or []]
         for index, target in enumerate(self.params['targets']):
             address = target['address']
             try:
                 source = probes.source_address(address)
             except OSError as exc:
                 self.module.fail_json(msg='targets[%d]: no route to %s: %s' % (index, address, exc))
+            intended = verification.intended_source(source, recorded)
+            if intended != source:
+                unrecorded.append({'kind': verification.BLOCKED, 'prober': prober.get('name'), 'source': source,
+                                   'recorded': recorded, 'name': target.get('name') or address, 'address': address})
             if target.get('policy') is not None:
                 try:
                     expected = verification.ExpectedPolicy(target['policy'])
                 except PolicyError as exc:
                     self.module.fail_json(msg='targets[%d]: %s' % (index, exc))
-                ports = verification.probe_plan(expected, source)
+                ports = verification.probe_plan(expected, intended)
                 if target.get('ports'):
                     ports = [item for item in ports if item[0] in target['ports']]
             elif target.get('ports') and target.get('expect'):
@@ -442,13 +486,15 @@ class Verify(object):
         for item, (state, detail) in zip(plan, states):
             item.update({'state': state, 'detail': detail,
                          'kind': verification.probe_difference(item['expected'], state)})
-        return plan
+        return plan, unrecorded
 
     def run(self):
         result = {'changed': False, 'checks': 0, 'redirects': [], 'policy': None}
         differences = []
         if self.params['static']:
             result['policy'], result['checks'], differences, result['redirects'] = self.static_check()
+            # Sorted first in Ansible's output: what the host lets in, in words, before the detail.
+            result['about'] = summary(result['policy'])
         # The boot unit leaves this note when the ruleset file did not hold the whole table and it
         # loaded the previous one instead: the rules in force may be older than the record.
         result['boot_fallback'] = (host_files.read(BOOT_FALLBACK_NOTE) or '').strip() or None
@@ -457,9 +503,10 @@ class Verify(object):
                              % result['boot_fallback'])
         for kind in verification.FINDING_KINDS:
             result[kind] = [item for item in differences if item['kind'] == kind]
-        result['probes'] = self.probe_targets()
+        result['probes'], result['source_mismatches'] = self.probe_targets()
         result['probe_mismatches'] = [item for item in result['probes'] if item['kind']]
         lines = [verification.difference_text(item) for item in differences]
+        lines += [verification.source_mismatch_text(item) for item in result['source_mismatches']]
         grouped = {}
         for item in result['probe_mismatches']:
             key = (item['kind'], item['name'], item['address'], item['source'], item['state'], item['expected'])
@@ -475,7 +522,7 @@ class Verify(object):
             shown = lines[:MESSAGE_LINES]
             if len(lines) > MESSAGE_LINES:
                 shown.append('... %d more' % (len(lines) - MESSAGE_LINES))
-            result['msg'] = 'not compliant (%s):\n%s' % (counts, '\n'.join(shown))
+            result['msg'] = 'not compliant (%s):\n%s' % (counts, '\n'.join(shown + verification.hints(differences)))
         else:
             result['msg'] = 'compliant: %s, %d probes, no difference' % (
                 'every new inbound connection checked (%d boxes of packets)' % result['checks']
@@ -502,6 +549,10 @@ def main():
                 policy=dict(type='dict'),
                 ports=dict(type='list', elements='int'),
                 expect=dict(type='str', choices=list(verification.PROBE_EXPECTATIONS)),
+            )),
+            prober=dict(type='dict', options=dict(
+                name=dict(type='str'),
+                addresses=dict(type='list', elements='str', default=[]),
             )),
             probe_timeout=dict(type='float', default=1.0),
             probe_workers=dict(type='int', default=64),

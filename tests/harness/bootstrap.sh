@@ -26,6 +26,16 @@ if [ ! -x "$venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; 
   echo "$want" > "$stamp"
 fi
 
+# Debian 12's own ansible-core (2.14), for the unit tests on the oldest version the README names.
+old_venv="$root/.cache/venv-ansible-2.14"
+old_want=$(sha256sum "$root/tests/requirements-ansible-2.14.txt" | cut -d' ' -f1)
+if [ ! -x "$old_venv/bin/python" ] || [ "$(cat "$old_venv/.requirements.sha256" 2>/dev/null)" != "$old_want" ]; then
+  echo "bootstrap: creating $old_venv"
+  python3 -m venv "$old_venv"
+  "$old_venv/bin/pip" install -q -r "$root/tests/requirements-ansible-2.14.txt" 2>&1 | { grep -v "is ignored: it is neither" || true; }
+  echo "$old_want" > "$old_venv/.requirements.sha256"
+fi
+
 "$root/tests/harness/build-image.sh" bookworm
 "$root/tests/harness/build-image.sh" bullseye
 

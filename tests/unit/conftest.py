@@ -14,6 +14,10 @@ _tree = tempfile.mkdtemp(prefix='bluemind-firewall-unit-')
 os.makedirs(os.path.join(_tree, 'ansible_collections', 'bluemind'))
 os.symlink(ROOT, os.path.join(_tree, 'ansible_collections', 'bluemind', 'firewall'))
 sys.path.insert(0, _tree)
+# Ansible's own collection loader, pointed at that tree, as ansible-test's unit tests do: some
+# ansible-core versions (2.14) install it on first use and then only know collections it found itself.
+from ansible.utils.collection_loader._collection_finder import _AnsibleCollectionFinder  # noqa: E402
+_AnsibleCollectionFinder(paths=[_tree])._install()
 # Helpers shared with the benchmarks (tests/harness/live_fixtures.py).
 sys.path.insert(0, os.path.join(ROOT, 'tests', 'harness'))
 

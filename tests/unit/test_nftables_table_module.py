@@ -125,6 +125,27 @@ def test_a_live_table_edited_by_hand_is_loaded_again(host):
     assert len(loads(result)) == 1
 
 
+def test_the_diff_of_a_repair_shows_the_lines_changed_by_hand(host):
+    run(host)
+    assert (host['ruleset'].parent / 'bluemind_firewall.nft.listing').read_text() == TABLE
+    (host['fake'] / 'live').write_text(TABLE + 'tcp dport 3306 accept\n')
+    result = run(host, check=True, diff=True)
+    assert result['diff']['before'] == TABLE + 'tcp dport 3306 accept\n' and result['diff']['after'] == TABLE
+    assert result['diff']['after_header'].startswith('table inet bluemind_firewall as loaded from ')
+
+
+def test_a_record_only_change_shows_the_record_diff_and_when_it_was_applied(host):
+    run(host, record={'schema': 2, 'cluster_group': 'bluemind', 'applied': {'collection_version': '0.4.0'}})
+    written = json.loads(host['record'].read_text())
+    assert written['applied']['collection_version'] == '0.4.0' and written['applied']['at'].endswith('Z')
+    again = run(host, record={'schema': 2, 'cluster_group': 'bluemind', 'applied': {'collection_version': '0.4.1'}})
+    assert not again['changed'] and json.loads(host['record'].read_text()) == written
+    result = run(host, check=True, diff=True, record={'schema': 2, 'cluster_group': 'bm_paris'})
+    assert result['reasons'] == ['record differs']
+    assert '"cluster_group": "bluemind"' in result['diff']['before'] and '"cluster_group": "bm_paris"' in result['diff']['after']
+    assert '"applied"' not in result['diff']['before'] + result['diff']['after']
+
+
 def test_a_deleted_table_is_loaded_again(host):
     run(host)
     (host['fake'] / 'live').unlink()
@@ -316,7 +337,7 @@ def test_a_restart_inside_the_window_fails_the_confirmation_saying_what_is_in_fo
     lost = confirm(host, armed_at=result['armed_at'])
     assert lost['failed'] and lost['restarted'] and 'the change is lost' in lost['msg']
     assert 'In force now: the policy of the last confirmed change' in lost['msg']
-    assert 'open to everyone: tcp 25; to the cluster: tcp 5432' in lost['msg']
+    assert 'open to everyone: 25; to the cluster: 5432' in lost['msg']
     assert (host['fake'] / 'live').read_text() == TABLE and host['ruleset'].read_text() == RULESET
     # Reported once; the next run applies the change again and confirms it.
     assert not confirm(host, armed_at=result['armed_at']).get('failed')

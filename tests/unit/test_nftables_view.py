@@ -141,3 +141,17 @@ def test_nft_accepts_every_variant(port_table, tmp_path, name):
                                    **VARIANTS[name])))
     check = subprocess.run(['nft', '-c', '-f', str(ruleset)], capture_output=True, text=True, check=False)
     assert check.returncode == 0, check.stderr
+
+
+def test_set_elements_name_their_services_and_hosts(port_table):
+    result = view(port_table, cluster_sources=['198.51.100.0/24'], optional_services=['imaps'])
+    listing = {s['name']: s['listing'] for s in result['sets']}
+    assert listing['everyone_tcp_ports'] == '25 comment "smtp", 443 comment "https", 993 comment "imaps"'
+    ranges = dict((entry['port'], entry['service']) for entry in port_table if entry['class'] == 'internal')
+    for port, service in ranges.items():
+        assert '%s comment "%s"' % (port, service) in listing['cluster_tcp_ports']
+    assert listing['cluster_hosts_v4'] == ('192.0.2.10 comment "mx1", 192.0.2.11 comment "mx2", '
+                                           '198.51.100.0/24 comment "cluster source"')
+    assert listing['cluster_hosts_v6'] == '2001:db8::10 comment "mx1"'
+    text = render(result)
+    assert 'elements = { 25 comment "smtp", 443 comment "https", 993 comment "imaps" }' in text

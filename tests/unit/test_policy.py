@@ -130,8 +130,31 @@ def test_resolve_cluster_from_overrides_and_facts():
 def test_resolve_cluster_names_every_host_without_an_address():
     with pytest.raises(PolicyError) as error:
         resolve_cluster('bluemind', {'mx1': (None, V4, None), 'mx2': (None, None, None), 'mx3': (None, {}, {})})
-    assert 'mx2, mx3' in str(error.value)
-    assert 'bluemind_firewall_address' in str(error.value)
+    # Each host's error is kept apart, to be reported on that host; the message holds them all.
+    assert sorted(error.value.by_host) == ['mx2', 'mx3']
+    assert 'cluster host mx2 of' in str(error.value) and 'cluster host mx3 of' in str(error.value)
+    assert 'set bluemind_firewall_address for it' in error.value.by_host['mx2']
+    # Under --limit without facts: the fact cache lines to add.
+    assert 'fact_caching = jsonfile, fact_caching_connection = ~/.cache/ansible/facts' in error.value.by_host['mx3']
+
+
+def test_a_bad_override_is_kept_for_the_host_that_holds_it():
+    with pytest.raises(PolicyError) as error:
+        resolve_cluster('bluemind', {'mx1': (None, V4, None), 'mx2': ('mail.example.com', V4, None)})
+    assert list(error.value.by_host) == ['mx2'] and 'host mx2: bluemind_firewall_address' in error.value.by_host['mx2']
+
+
+@pytest.mark.parametrize('settings, words', [
+    ({'optional_services': ['imsps']}, ["'imsps' is not an optional service (did you mean imaps?)"]),
+    ({'optional_services': 'imaps'}, ["must be a list; use a YAML list, such as [imaps]"]),
+    ({'admin_sources': ['10.1.2.3/16']}, ['has host bits set: the network is 10.1.0.0/16, or write 10.1.2.3/32']),
+    ({'cluster_sources': ['2001:db8::1/64']}, ['the network is 2001:db8::/64, or write 2001:db8::1/128']),
+])
+def test_messages_a_tired_admin_understands(port_table, settings, words):
+    with pytest.raises(PolicyError) as error:
+        build_policy(port_table, settings, cluster())
+    for word in words:
+        assert word in str(error.value)
 
 
 @pytest.mark.parametrize('override', ['mx1.example.com', '192.0.2.0/24', ['192.0.2.1', 'nope'], 42])

@@ -1,6 +1,7 @@
 """The verify playbook's filters: who probes whom, and the report that decides whether it fails."""
 
-from ansible_collections.bluemind.firewall.plugins.filter.verification import probe_targets, verification_report
+from ansible_collections.bluemind.firewall.plugins.filter.verification import (
+    prober_of, probe_targets, reachability_table, verification_report)
 
 POLICY = {'peers': {'mx1': ['192.0.2.11', '2001:db8::11'], 'mx2': ['192.0.2.12']}}
 
@@ -63,3 +64,50 @@ def test_fail_on_narrows_the_failures_and_missing_results_fail():
     del variables['mx1']['bluemind_firewall_static']
     failures = verification_report(variables, ['mx1', 'mx2'], ['out'], ['exposed'])['failures']
     assert failures[0].startswith('mx1: no result')
+
+
+def test_the_prober_is_known_by_its_own_record_and_an_outsider_by_nothing():
+    assert prober_of(hostvars(), 'mx1') == {'name': 'mx1', 'addresses': ['192.0.2.11', '2001:db8::11']}
+    assert prober_of(hostvars(), 'out') == {'name': 'out', 'addresses': []}
+
+
+def test_a_source_mismatch_is_reported_and_fails_as_blocked():
+    variables = hostvars()
+    variables['mx1']['bluemind_firewall_probes']['source_mismatches'] = [
+        {'kind': 'blocked', 'prober': 'mx1', 'source': '10.0.0.11', 'recorded': ['192.0.2.11', '2001:db8::11'],
+         'name': 'mx2', 'address': '10.0.0.12'}]
+    report = verification_report(variables, ['mx1', 'mx2'], ['out'], ['blocked'])
+    line = ('blocked mx1 reaches mx2 (10.0.0.12) from 10.0.0.11, which is not one of its recorded addresses '
+            '(192.0.2.11, 2001:db8::11): mx2 drops what mx1 sends from there. List it in mx1\'s '
+            'bluemind_firewall_address (for example {ipv4: [192.0.2.11, 10.0.0.11]})')
+    assert '  ' + line in report['lines']
+    assert 'mx1: ' + line in report['failures']
+    assert not any('10.0.0.11' in failure for failure in verification_report(
+        variables, ['mx1', 'mx2'], ['out'], ['exposed'])['failures'])
+
+
+def test_the_table_shows_each_port_of_the_record_per_prober_and_family():
+    policy = {'peers': {'mx1': ['192.0.2.11', '2001:db8::11'], 'mx2': ['192.0.2.12']},
+              'ports': [{'service': 'ssh', 'first': 22, 'last': 22, 'proto': 'tcp', 'allow': 'admin', 'port': '22'},
+                        {'service': 'smtp', 'first': 25, 'last': 25, 'proto': 'tcp', 'allow': 'everyone', 'port': '25'},
+                        {'service': 'hz', 'first': 5701, 'last': 5703, 'proto': 'tcp', 'allow': 'cluster',
+                         'port': '5701-5703'}]}
+    variables = {
+        'mx1': {'bluemind_firewall_static': {'checks': 5, 'policy': policy, 'exposed': [], 'blocked': [], 'unknown': []}},
+        'mx2': {'bluemind_firewall_probes': {'probes': [
+            probe('mx1', '192.0.2.11', port, 'open', 'reachable') for port in (22, 25, 5701, 5702, 5703)]}},
+        'out': {'bluemind_firewall_probes': {'probes': [
+            probe('mx1', '192.0.2.11', 22, 'open', 'reachable'), probe('mx1', '192.0.2.11', 25, 'open', 'reachable'),
+            probe('mx1', '192.0.2.11', 5701), probe('mx1', '192.0.2.11', 5702),
+            probe('mx1', '192.0.2.11', 5703, 'open', kind='exposed'), probe('mx1', '192.0.2.11', 3306),
+            probe('mx1', '2001:db8::11', 25, 'refused', 'reachable')]}},
+    }
+    lines = [line.split() for line in reachability_table(variables, 'mx1', ['mx2', 'out'])]
+    assert ' '.join(lines[0]) == ('mx1 (192.0.2.11, 2001:db8::11): open to everyone: 25; to the cluster: 5701-5703; '
+                                  'to the admin sources: 22')
+    assert lines[1:] == [
+        ['port', 'service', 'mx2', 'v4', 'out', 'v4', 'out', 'v6'],
+        ['22', 'ssh', 'open', 'open'],
+        ['25', 'smtp', 'open', 'open', 'refused'],
+        ['5701-5702', 'hz', 'open', '-'],
+        ['5703', 'hz', 'open', 'open!']]

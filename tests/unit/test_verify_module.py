@@ -67,6 +67,9 @@ def test_the_collections_rules_pass_and_nothing_changes(host):
     assert result['checks'] > 10
     assert result['exposed'] == result['blocked'] == result['unknown'] == result['redirects'] == []
     assert result['policy']['peers']['rec2'] == ['10.89.45.12', 'fd42:89:45::12']
+    # What the host lets in, in words, first in Ansible's output.
+    assert result['about'].startswith('open to everyone: 25, 443, 993; to the cluster: 24, 1110, ')
+    assert result['about'].endswith('; to the admin sources: 22; extra rules: vrrp to 224.0.0.18, esp on eth0, udp')
     assert run(host, check=True)['compliant'] is True
 
 
@@ -232,3 +235,31 @@ def test_sources_are_judged_on_the_interface_their_route_uses(host):
     policy = json.loads(open(os.path.join(LIVE, 'policy.json')).read())
     result = run(host, 'wildcard_interface', fail_on=[], policy=policy)
     assert {tuple(item['interfaces']) for item in result['exposed']} == {('eth0', 'eth*')}
+
+
+def test_a_probe_from_an_address_the_records_do_not_give_this_host_is_a_finding(host, listener):
+    # The target's record trusts 192.0.2.11 (this host as its peers know it) for the port; the probe
+    # really leaves from 127.0.0.1, which the prober's record does not list: the silent outage of a
+    # host whose traffic leaves from a second network. The probe expects what the policy intends for
+    # 192.0.2.11 (reachable), and the source itself is a finding naming the variable.
+    policy = {'schema': 2, 'peers': {'edge': ['192.0.2.11'], 'core': ['127.0.0.1']},
+              'sources': {'admin': {'ipv4': ['0.0.0.0/0'], 'ipv6': []}, 'cluster': {'ipv4': ['192.0.2.11'], 'ipv6': []}},
+              'ports': [{'first': listener, 'last': listener, 'proto': 'tcp', 'allow': 'cluster', 'service': 'db'}]}
+    target = {'address': '127.0.0.1', 'name': 'core', 'policy': policy, 'ports': [listener]}
+    result = run(host, static=False, fail_on=['blocked'], targets=[target],
+                 prober={'name': 'edge', 'addresses': ['192.0.2.11']})
+    assert result['failed'] is True
+    assert result['source_mismatches'] == [{'kind': 'blocked', 'prober': 'edge', 'source': '127.0.0.1',
+                                            'recorded': ['192.0.2.11'], 'name': 'core', 'address': '127.0.0.1'}]
+    assert ("blocked edge reaches core (127.0.0.1) from 127.0.0.1, which is not one of its recorded addresses "
+            "(192.0.2.11): core drops what edge sends from there. List it in edge's bluemind_firewall_address "
+            "(for example {ipv4: [192.0.2.11, 127.0.0.1]})") in result['msg']
+    assert [(p['port'], p['expected'], p['state']) for p in result['probes']] == [(listener, 'reachable', 'open')]
+    # Without the prober, the probe expects what the record says of 127.0.0.1 (not a peer: filtered),
+    # and the open port reads as exposed, not as the outage it hides.
+    alone = run(host, static=False, fail_on=[], targets=[target])
+    assert alone['source_mismatches'] == [] and alone['probes'][0]['expected'] == 'filtered'
+    # A prober whose records list the source it uses has nothing to report.
+    known = run(host, static=False, fail_on=['blocked'], targets=[target],
+                prober={'name': 'edge', 'addresses': ['192.0.2.11', '127.0.0.1']})
+    assert known['source_mismatches'] == [] and not known.get('failed')

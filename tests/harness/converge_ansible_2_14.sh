@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The site and verify playbooks run by Debian 12's own ansible-core (2.14) on the demo's test bed
+# (two BlueMind nodes, Debian 12 and 11, and an outsider): the converge applies, a second one changes
+# nothing, and the verify playbook passes. Run by make test after the scenarios (which use 2.19).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+old="$root/.cache/venv-ansible-2.14/bin"
+export CONTAINERS_CONF="$root/tests/harness/containers.conf" ANSIBLE_NOCOLOR=1 ANSIBLE_FORCE_COLOR=0
+# The podman connection plugin comes with the main venv's ansible package.
+site_packages=$("$root/.venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+export ANSIBLE_COLLECTIONS_PATH="$root/.cache/collections:$site_packages"
+inventory="$root/demo/inventory.yml"
+log=$(mktemp)
+trap '"$root/demo/testbed.sh" down >/dev/null 2>&1 || true; rm -f "$log"' EXIT
+
+"$old/ansible-playbook" --version | head -1
+"$root/demo/testbed.sh" up >/dev/null
+"$root/.venv/bin/ansible-playbook" -i "$inventory" "$root/molecule/shared/prepare.yml" >/dev/null
+for run in apply again; do
+  "$old/ansible-playbook" -i "$inventory" bluemind.firewall.site > "$log" 2>&1 || { cat "$log"; exit 1; }
+  if [ "$run" = again ] && grep -Eq '(mx1|mx2) +: ok=[0-9]+ +changed=[1-9]' "$log"; then
+    cat "$log"; echo "ansible-core 2.14: the second converge changed something" >&2; exit 1
+  fi
+done
+"$old/ansible-playbook" -i "$inventory" bluemind.firewall.verify > "$log" 2>&1 || { cat "$log"; exit 1; }
+grep -q 'Every host enforces its recorded policy' "$log"
+echo "ansible-core 2.14: converge, second converge without change, and verify passed"
