@@ -231,6 +231,7 @@ def switch_script(ufw, on, off, marker):
             '  off)\n    [ -e "$marker" ] && exit 0\n    touch "$marker"\n%s    ;;\n'
             '  *) echo "usage: $0 on|off" >&2; exit 2 ;;\nesac\n' % (marker, lines(on), lines(off)))
 
+
 UFW_FILES = ('/etc/ufw/user.rules', '/etc/ufw/user6.rules', DEFAULTS, UFW_CONF)
 
 
