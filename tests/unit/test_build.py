@@ -18,7 +18,10 @@ def test_build_ships_only_the_collection(tmp_path):
         names = tar.getnames()
     tops = {name.split('/')[0] for name in names}
     assert tops == {'MANIFEST.json', 'FILES.json', 'README.md', 'CHANGELOG.rst', 'changelogs', 'meta',
-                    'playbooks', 'plugins', 'roles'}
+                    'playbooks', 'plugins', 'roles', 'LICENSES'}
+    # The licence every file header points to ships; the development cache of the changelog does not.
+    assert 'LICENSES/GPL-3.0-or-later.txt' in names and 'roles/host_firewall/README.md' in names
+    assert 'changelogs/.plugin-cache.yaml' not in names
     for needed in ('playbooks/site.yml', 'roles/host_firewall/vars/main.yml',
                    'roles/host_firewall/meta/argument_specs.yml', 'plugins/modules/nftables_table.py',
                    'plugins/module_utils/policy.py', 'meta/runtime.yml'):
