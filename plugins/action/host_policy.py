@@ -29,9 +29,19 @@ _SETTINGS = ('backend', 'optional_services', 'public', 'cluster_group', 'cluster
 _SWITCHES = ('confirm', 'rollback_timeout', 'backend_switch')
 
 
+_VERSION = []
+
+
 def collection_version():
     """This collection's version: from MANIFEST.json where it is installed from an archive, else
-    from galaxy.yml in a checkout; None when neither says."""
+    from galaxy.yml in a checkout; None when neither says. Read once per run: the action runs for
+    every host."""
+    if not _VERSION:
+        _VERSION.append(_read_collection_version())
+    return _VERSION[0]
+
+
+def _read_collection_version():
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     try:
         with open(os.path.join(root, 'MANIFEST.json')) as handle:

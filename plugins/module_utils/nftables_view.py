@@ -28,7 +28,6 @@ _FAMILIES = (
     ('ipv6', 'ipv6_addr', 'ip6 saddr', 'v6', ANY_IPV6),
 )
 _AUDIENCE_WORDS = {EVERYONE: 'open to everyone', CLUSTER: 'cluster hosts and cluster sources only'}
-_SET_PREFIX = {'ipv4': 'v4', 'ipv6': 'v6'}
 
 
 def _extra_rule_lines(policy, sets):

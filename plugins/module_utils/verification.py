@@ -23,7 +23,7 @@ from ansible_collections.bluemind.firewall.plugins.module_utils.packet_space imp
     CODE, CT, DADDR, DPORT, FAMILY, IIF, PROTO, SADDR, SPORT, TTL, TYPE,
 )
 from ansible_collections.bluemind.firewall.plugins.module_utils.policy import (
-    ADMIN, CLUSTER, EVERYONE, NOBODY, READABLE_SCHEMAS, PolicyError,
+    ADMIN, CLUSTER, EVERYONE, FAMILIES, NOBODY, READABLE_SCHEMAS, PolicyError,
 )
 from ansible_collections.bluemind.firewall.plugins.module_utils.ruleset import (
     CLOSED, OPEN, REDIRECT, Evaluator, Host, describe,
@@ -33,7 +33,6 @@ EXPOSED = 'exposed'
 BLOCKED = 'blocked'
 UNKNOWN = 'unknown'
 FINDING_KINDS = (EXPOSED, BLOCKED, UNKNOWN)
-FAMILIES = ('ipv4', 'ipv6')
 VERSIONS = {'ipv4': 4, 'ipv6': 6}
 
 # Ports outside any BlueMind policy that a firewall left open would typically expose: the probes
