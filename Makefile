@@ -5,9 +5,10 @@ export CONTAINERS_CONF := $(ROOT)/tests/harness/containers.conf
 export ANSIBLE_COLLECTIONS_PATH := $(ROOT)/.cache/collections
 export PATH := $(ROOT)/.venv/bin:$(PATH)
 MOLECULE_SCENARIOS := cluster cluster-ufw ufw_handmade found_hosts single-bookworm single-bullseye \
-	safe_change safe_change-ufw rollback_ssh rollback_ssh-ufw
+	single-trixie safe_change safe_change-ufw rollback_ssh rollback_ssh-ufw
 
-.PHONY: bootstrap demo demo-clean test unit unit-2.14 converge-2.14 lint sanity molecule benchmark benchmark-ufw docs build
+.PHONY: bootstrap venv demo demo-clean test unit core-matrix converge-oldest publish-checks lint sanity molecule \
+	benchmark benchmark-ufw docs build
 
 bootstrap:
 	@tests/harness/bootstrap.sh
@@ -15,19 +16,28 @@ bootstrap:
 demo: bootstrap
 	@demo/run.sh
 
-test: bootstrap unit unit-2.14 lint sanity molecule converge-2.14
+test: bootstrap unit lint sanity core-matrix publish-checks molecule converge-oldest
 	@echo "make test: all passed"
+
+# Only the Python venv (what make build and make docs need), not the container images.
+venv:
+	@BOOTSTRAP_VENV_ONLY=1 tests/harness/bootstrap.sh
 
 unit:
 	pytest -q tests/unit
 
-# The same unit tests on Debian 12's own ansible-core, 2.14 (the venv is made by make bootstrap).
-unit-2.14:
-	.cache/venv-ansible-2.14/bin/python -m pytest -q -p no:cacheprovider tests/unit
+# The unit tests and ansible-test sanity on every other ansible-core of tests/ansible-core-versions.txt
+# (those needing Python 3.12+ in a Debian 13 container). VERSIONS="2.16 2.20" for some of them.
+core-matrix:
+	@tests/harness/core_matrix.sh $(VERSIONS)
 
-# The site and verify playbooks run by ansible-core 2.14 on the demo's containers.
-converge-2.14:
-	@tests/harness/converge_ansible_2_14.sh
+# The site and verify playbooks run by the oldest ansible-core the collection accepts, on the demo's containers.
+converge-oldest:
+	@tests/harness/converge_oldest_core.sh
+
+# galaxy-importer on the built archive (no error, no warning) and antsibull-docs' documentation lint.
+publish-checks:
+	@tests/harness/publish_checks.sh
 
 lint:
 	ansible-lint
@@ -61,7 +71,7 @@ molecule-safe_change molecule-rollback_ssh: molecule-%:
 molecule-safe_change-ufw molecule-rollback_ssh-ufw: molecule-%-ufw:
 	BLUEMIND_FIREWALL_BACKEND=ufw molecule test -s $*
 
-molecule-single-bookworm molecule-single-bullseye: molecule-single-%:
+molecule-single-bookworm molecule-single-bullseye molecule-single-trixie: molecule-single-%:
 	MOLECULE_DISTRO=$* molecule test -s single
 
 benchmark: bootstrap
@@ -70,10 +80,10 @@ benchmark: bootstrap
 benchmark-ufw: bootstrap
 	python3 benchmarks/ufw_speed.py
 
-docs:
+docs: venv
 	python3 tests/harness/readme_tables.py --write README.md
 
-build:
+build: venv
 	ansible-galaxy collection build --force --output-path build
 
 demo-clean:

@@ -14,11 +14,13 @@ import jinja2
 
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
+from ansible.utils.display import Display
 
 from ansible_collections.bluemind.firewall.plugins.module_utils.lockout import lockout
 from ansible_collections.bluemind.firewall.plugins.module_utils.nftables_view import boot_load_command, nftables_view
 from ansible_collections.bluemind.firewall.plugins.module_utils.policy import (
     PolicyError, build_policy, confirm_timeout, open_ssh, parse_bool)
+from ansible_collections.bluemind.firewall.plugins.module_utils import renamed_settings
 from ansible_collections.bluemind.firewall.plugins.module_utils.ufw_view import ufw_rules
 
 _SETTINGS = ('backend', 'optional_services', 'public', 'cluster_group', 'cluster_sources', 'admin_sources',
@@ -26,7 +28,7 @@ _SETTINGS = ('backend', 'optional_services', 'public', 'cluster_group', 'cluster
              'extra_rules', 'log_drops')
 # Switches of the apply steps, read here the way the policy's are, so that a bad one stops every
 # host before any change; returned as the steps take them.
-_SWITCHES = ('confirm', 'rollback_timeout', 'backend_switch')
+_SWITCHES = ('confirm', 'rollback_timeout', 'backend_switch', 'bm_iptables', 'verify_fail_on', 'verify')
 
 
 _VERSION = []
@@ -103,10 +105,17 @@ class ActionModule(ActionBase):
                 'backend_switch': parse_bool(args.get('backend_switch', False), 'bluemind_firewall_backend_switch'),
                 'log_drops': policy['log_drops'],
             }
+            result['switches']['bm_iptables'], deprecations = renamed_settings.bm_iptables(
+                args.get('bm_iptables', 'keep'))
+            result['switches']['verify_fail_on'], renamed = renamed_settings.verify_fail_on(
+                args.get('verify_fail_on', list(renamed_settings.FINDING_KINDS)), args.get('verify'))
         except PolicyError as exc:
             raise AnsibleActionFail('Invalid firewall settings, no host was changed. %s' % exc)
         if problem and not allow_lockout:
             raise AnsibleActionFail(problem)
+        for message in deprecations + renamed:
+            # A literal: ansible-test checks it against galaxy.yml's version (test_settings_names.py: = REMOVED_IN).
+            Display().deprecated(message, version='0.6.0', collection_name='bluemind.firewall')
         result['warnings'] = [problem.replace('Nothing was changed. ', '')] if problem else []
         if open_ssh(policy):
             result['warnings'].append(

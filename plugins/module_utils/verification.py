@@ -639,8 +639,7 @@ def difference_text(item):
 
 # bm-iptables' chains, in BlueMind's own firewall.
 BM_IPTABLES_CHAINS = ('bmhosts', 'bmports')
-FAIL_ON_VARIABLES = ("narrow fail_on (the role's bluemind_firewall_verify, the verify playbook's "
-                     "bluemind_firewall_verify_fail_on)")
+FAIL_ON_VARIABLES = "narrow fail_on (bluemind_firewall_verify_fail_on, for the role and the verify playbook)"
 
 
 def hints(differences):
@@ -648,7 +647,7 @@ def hints(differences):
     found = []
     if any(item.get('chain') in BM_IPTABLES_CHAINS for item in differences):
         found.append("bm-iptables (BlueMind's own firewall, chains bmhosts and bmports) decides some of these: set "
-                     "bluemind_firewall_bm_iptables: disable to leave the collection's policy alone in force, or %s "
+                     "bluemind_firewall_bm_iptables: disabled to leave the collection's policy alone in force, or %s "
                      "to the kinds that should fail." % FAIL_ON_VARIABLES)
     elif any(item['kind'] == BLOCKED for item in differences):
         found.append('Another firewall closes what the policy opens. If that is intended (a fail2ban ban, say), %s '

@@ -19,7 +19,7 @@ description:
   - With O(state=disabled), stops, disables and masks C(bm-iptables.service) (so that BlueMind cannot
     start it again), then removes every C(INPUT) rule that jumps to those chains and the chains
     themselves, in both families. Other chains and rules are left alone.
-  - The role M(bluemind.firewall.host_firewall) runs it only once its own rules are live and confirmed,
+  - The role P(bluemind.firewall.host_firewall#role) runs it only once its own rules are live and confirmed,
     so that the ports bm-iptables closed are never open in between.
 author:
   - bluemind.firewall contributors !UNKNOWN

@@ -13,6 +13,8 @@ module: cluster_addresses
 short_description: Resolve the addresses of every host of a BlueMind cluster group
 version_added: 0.1.0
 description:
+  - A step of the role P(bluemind.firewall.host_firewall#role), documented so that its results can be read;
+    not meant to be called on its own. Its options and results follow the role and may change with it.
   - Runs on the controller. Meant to run once per play (C(run_once)); its result is what every
     host's M(bluemind.firewall.host_policy) uses, so peer addresses are computed once, not once per host.
   - A host's addresses are its C(bluemind_firewall_address) (an IP literal or a list of them), else
@@ -31,11 +33,10 @@ extends_documentation_fragment:
 '''
 
 EXAMPLES = r'''
-- name: Resolve the cluster's addresses
-  bluemind.firewall.cluster_addresses:
-    group: bluemind
-  run_once: true
-  register: cluster
+# Not called on its own: the role runs it once per play, before any change.
+- name: Apply BlueMind's firewall (this module is one of the role's steps)
+  ansible.builtin.include_role:
+    name: bluemind.firewall.host_firewall
 '''
 
 RETURN = r'''

@@ -13,6 +13,8 @@ module: confirm
 short_description: Confirm a firewall change over a new connection, or let the host roll it back
 version_added: 0.4.0
 description:
+  - A step of the role P(bluemind.firewall.host_firewall#role), documented so that its results can be read;
+    not meant to be called on its own. Its options and results follow the role and may change with it.
   - The second half of a commit-confirmed change made by M(bluemind.firewall.nftables_table) or
     M(bluemind.firewall.ufw_rules) with O(bluemind.firewall.nftables_table#module:confirm_timeout) set.
     Those modules put the new rules live and start a timer on the host that restores the previous rules
@@ -83,19 +85,13 @@ notes:
 '''
 
 EXAMPLES = r'''
-- name: Apply the table with a rollback armed for 60 seconds
-  bluemind.firewall.nftables_table:
-    ruleset: "{{ plan.nftables.ruleset }}"
-    path: /etc/bluemind-firewall/bluemind_firewall.nft
-    boot_unit: "{{ plan.nftables.boot_unit }}"
-    record: "{{ plan.policy_json }}"
-    confirm_timeout: 60
-  register: applied
-
-- name: Confirm it over a new connection
-  bluemind.firewall.confirm:
-    timeout: 60
-  when: applied.pending
+# Not called on its own: the role runs it after applying, when bluemind_firewall_confirm is true.
+- name: Apply BlueMind's firewall with a 60-second confirmation window (this module is one of the role's steps)
+  ansible.builtin.include_role:
+    name: bluemind.firewall.host_firewall
+  vars:
+    bluemind_firewall_confirm: true
+    bluemind_firewall_rollback_timeout: 60
 '''
 
 RETURN = r'''

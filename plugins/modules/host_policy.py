@@ -13,8 +13,10 @@ module: host_policy
 short_description: Check a BlueMind host's firewall settings, compute its policy and render its ruleset
 version_added: 0.1.0
 description:
-  - Runs on the controller and changes nothing. The role M(bluemind.firewall.host_firewall) calls it
-    with the role's variables; its options mirror them without their C(bluemind_firewall_) prefix.
+  - A step of the role P(bluemind.firewall.host_firewall#role), documented so that its results can be read;
+    not meant to be called on its own. Its options and results follow the role and may change with it.
+  - Runs on the controller and changes nothing. The role calls it with the role's variables; its options
+    mirror them without their C(bluemind_firewall_) prefix.
   - Fails on bad input with a message naming the variable and the value.
 author:
   - bluemind.firewall contributors !UNKNOWN
@@ -108,22 +110,38 @@ options:
     type: bool
     default: false
     version_added: 0.4.0
+  bm_iptables:
+    description:
+      - The role's C(bluemind_firewall_bm_iptables), read the same way. V(disable), its former spelling, is
+        still read, with a deprecation warning, until 0.6.0.
+    type: str
+    choices: [keep, disabled, disable]
+    default: keep
+    version_added: 0.5.0
+  verify_fail_on:
+    description: The role's C(bluemind_firewall_verify_fail_on), read the same way.
+    type: list
+    elements: str
+    choices: [exposed, blocked, unknown]
+    default: [exposed, blocked, unknown]
+    version_added: 0.5.0
+  verify:
+    description:
+      - The role's former name of O(verify_fail_on), C(bluemind_firewall_verify); when given, it is used
+        instead, with a deprecation warning, until 0.6.0.
+    type: list
+    elements: str
+    choices: [exposed, blocked, unknown]
+    version_added: 0.5.0
 extends_documentation_fragment:
   - bluemind.firewall.controller_step
 '''
 
 EXAMPLES = r'''
-- name: Compute the policy (as the role does)
-  bluemind.firewall.host_policy:
-    port_table: "{{ bluemind_firewall_port_table }}"
-    cluster: "{{ cluster.cluster }}"
-    optional_services: [imaps, submission]
-    nftables:
-      ruleset_template: bluemind_firewall.nft.j2
-      boot_unit_template: bluemind-firewall.service.j2
-      nft: /usr/sbin/nft
-      ruleset_path: /etc/bluemind-firewall/bluemind_firewall.nft
-  register: plan
+# Not called on its own: the role runs it, with the role's variables, before any change.
+- name: Apply BlueMind's firewall (this module is one of the role's steps)
+  ansible.builtin.include_role:
+    name: bluemind.firewall.host_firewall
 '''
 
 RETURN = r'''
@@ -140,7 +158,8 @@ nftables:
 switches:
   description:
     - C(confirm_timeout) (seconds, 0 without confirmation), C(backend_switch) and C(log_drops)
-      (booleans), as the apply steps take them. Booleans and integers are read with Ansible's own spellings (C("false"), C("30")).
+      (booleans), C(bm_iptables) (V(keep) or V(disabled)) and C(verify_fail_on) (a list), as the apply
+      steps take them, old spellings read as the new ones. Booleans and integers are read with Ansible's own spellings (C("false"), C("30")).
   returned: success
   type: dict
   version_added: 0.4.0

@@ -23,7 +23,7 @@ description:
   - A step that fails puts the previous table back before the module fails.
   - Reports a change when the file, the live table, the boot unit or the record differ from what is
     wanted; a live table edited or flushed by hand is loaded again.
-  - The role M(bluemind.firewall.host_firewall) renders the ruleset; this module is its last step.
+  - The role P(bluemind.firewall.host_firewall#role) renders the ruleset; this module is its last step.
 author:
   - bluemind.firewall contributors !UNKNOWN
 options:

@@ -5,6 +5,7 @@ python3 tests/harness/readme_tables.py --write README.md   rewrite the tables in
 python3 tests/harness/readme_tables.py --check README.md   exit 1 if a table is stale
 """
 import argparse
+import glob
 import json
 import os
 import re
@@ -53,7 +54,57 @@ def variables_table():
     return lines
 
 
-TABLES = {'ports': ports_table, 'variables': variables_table}
+DEBIAN = {'bullseye': 'Debian 11 (bullseye)', 'bookworm': 'Debian 12 (bookworm)', 'trixie': 'Debian 13 (trixie)'}
+
+
+def _core_versions():
+    with open(os.path.join(ROOT, 'tests', 'ansible-core-versions.txt')) as handle:
+        return [line.split()[:2] for line in handle if line.strip() and not line.startswith('#')]
+
+
+def _main_core():
+    with open(os.path.join(ROOT, 'tests', 'requirements.txt')) as handle:
+        return re.search(r'^ansible-core==(\S+)', handle.read(), re.M).group(1)
+
+
+def tested_table():
+    """What make test runs, per ansible-core release and per host distribution."""
+    versions = _core_versions()
+    oldest, main = versions[0][0], _main_core()
+    lines = ['| ansible-core | Controller Python | What make test runs on it |', '| --- | --- | --- |']
+    for version, where in versions:
+        runs = ['unit tests', 'ansible-test sanity']
+        if version == main:
+            runs += ['ansible-lint (production)', 'galaxy-importer', 'every molecule scenario', 'the demo']
+        if version == oldest:
+            runs.append("a converge, a second converge and the verify playbook on the demo's containers")
+        python = '3.11 (the test machine, Debian 12)' if where == 'host' else '3.13 (a Debian 13 container)'
+        lines.append('| %s | %s | %s |' % (version, python, ', '.join(runs)))
+    lines += ['', '| Managed host | molecule scenarios with hosts on it (real traffic) |', '| --- | --- |']
+    for release, scenarios in sorted(_scenarios_per_release().items(), key=lambda item: list(DEBIAN).index(item[0])):
+        lines.append('| %s | %s |' % (DEBIAN[release], ', '.join('`%s`' % name for name in scenarios)))
+    return lines
+
+
+def _scenarios_per_release():
+    """Debian release -> the molecule scenarios whose containers run it, read from their molecule.yml
+    (and, for a scenario whose image comes from MOLECULE_DISTRO, from the Makefile's targets)."""
+    with open(os.path.join(ROOT, 'Makefile')) as handle:
+        makefile = handle.read()
+    found = {}
+    for path in sorted(glob.glob(os.path.join(ROOT, 'molecule', '*', 'molecule.yml'))):
+        scenario = os.path.basename(os.path.dirname(path))
+        with open(path) as handle:
+            text = handle.read()
+        releases = set(re.findall(r'bluemind-fw-test:(\w+)', text))
+        if '${MOLECULE_DISTRO' in text:
+            releases |= set(re.findall(r'molecule-%s-(\w+)' % re.escape(scenario), makefile))
+        for release in releases:
+            found.setdefault(release, []).append(scenario)
+    return found
+
+
+TABLES = {'ports': ports_table, 'variables': variables_table, 'tested': tested_table}
 
 
 def render(text):

@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
 # ansible-test sanity on a copy of the checkout laid out as ansible_collections/bluemind/firewall
 # (ansible-test reads its path from there; a symlink resolves back to the checkout).
+# VENV picks the ansible-core that runs it (default: the suite's .venv); PYTHON the interpreter of
+# the sanity venvs (default: the venv's own).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-tree="$root/.cache/sanity/ansible_collections/bluemind/firewall"
+venv=${VENV:-$root/.venv}
+python="$venv/bin/python"
+version=$("$python" -c 'import ansible.release as r; print(".".join(r.__version__.split(".")[:2]))')
+tree="$root/.cache/sanity-$version/ansible_collections/bluemind/firewall"
 
-pip_version=$(python3 - <<'PY'
+# ansible-test fetches a get-pip script from a host this machine cannot reach; it runs a cached copy first.
+pip_version=$("$python" - <<'PY'
 import re, ansible_test, os
 source = open(os.path.join(os.path.dirname(ansible_test.__file__), '_internal', 'python_requirements.py')).read()
 print(re.search(r"pip='([0-9.]+)'", source).group(1))
@@ -22,4 +28,5 @@ mkdir -p "$tree"
 git -C "$tree" init -q && git -C "$tree" add -A
 
 cd "$tree"
-ansible-test sanity --venv --python 3.11 "$@"
+echo "sanity: ansible-core $version"
+PATH="$venv/bin:$PATH" ansible-test sanity --venv --python "$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')" "$@"
