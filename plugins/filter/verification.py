@@ -110,8 +110,29 @@ def reachability_table(hostvars, target, probers):
     return lines
 
 
-def verification_report(hostvars, cluster_hosts, outsiders=(), fail_on=('exposed', 'blocked', 'unknown')):
-    """{'lines': the readable report, 'failures': one line per host or probe that fails}."""
+FAIL_ON = 'bluemind_firewall_verify_fail_on'
+ALL_KINDS = ('exposed', 'blocked', 'unknown')
+
+
+def _fail_on(hostvars, host, given):
+    """The kinds that fail for differences found on host: those given, else the host's own
+    bluemind_firewall_verify_fail_on (the role's setting, read from its inventory), else all."""
+    if given is not None:
+        return given
+    try:
+        kinds = hostvars[host][FAIL_ON]
+    except (KeyError, TypeError):
+        return ALL_KINDS
+    if isinstance(kinds, str) or not isinstance(kinds, (list, tuple)):
+        raise AnsibleFilterError('%s of %s: %r must be a list of %s' % (FAIL_ON, host, kinds, ', '.join(ALL_KINDS)))
+    return kinds
+
+
+def verification_report(hostvars, cluster_hosts, outsiders=(), fail_on=None):
+    """{'lines': the readable report, 'failures': one line per host or probe that fails}.
+
+    fail_on: the kinds of difference that fail; None takes each host's own setting, so that the
+    value the role obeys in the inventory (group or host variables) is the one the report obeys."""
     lines = ['static check of the live rulesets against the records:']
     failures = []
     for host in cluster_hosts:
@@ -128,7 +149,7 @@ def verification_report(hostvars, cluster_hosts, outsiders=(), fail_on=('exposed
         lines.extend('  %s: %s' % (host, text) for text in static['msg'].splitlines())
         failures.extend('%s: %s %s/%s %s from %s' % (host, item['kind'], item['proto'], item['port'], item['family'],
                                                      item['source_class'])
-                        for item in found if item['kind'] in fail_on)
+                        for item in found if item['kind'] in _fail_on(hostvars, host, fail_on))
 
     probers = list(cluster_hosts) + [host for host in outsiders if host not in cluster_hosts]
     lines.append('what each host lets in, and what the probes saw ("-": no answer; "!": not what the record says):')
@@ -147,7 +168,8 @@ def verification_report(hostvars, cluster_hosts, outsiders=(), fail_on=('exposed
             continue
         for item in result.get('source_mismatches') or []:
             mismatches.append(source_mismatch_text(item))
-            if item['kind'] in fail_on:
+            # The prober's own setting: it is the one whose address its peers do not know.
+            if item['kind'] in _fail_on(hostvars, prober, fail_on):
                 failures.append('%s: %s' % (prober, mismatches[-1]))
         for item in result['probes']:
             column = '%s %s' % (item['name'], item['address'])
@@ -155,12 +177,13 @@ def verification_report(hostvars, cluster_hosts, outsiders=(), fail_on=('exposed
                 columns.append(column)
             cells.setdefault((prober, column), []).append(item)
             if item.get('kind'):
-                key = (item['kind'], prober, item['source'], column, item['state'], item['expected'])
+                key = (item['kind'], prober, item['source'], column, item['state'], item['expected'], item['name'])
                 grouped.setdefault(key, []).append(item['port'])
-    for (kind, prober, source, column, state, expect), ports in grouped.items():
+    for (kind, prober, source, column, state, expect, target), ports in grouped.items():
         mismatches.append('%s %s %s -> %s tcp/%s: %s (expected %s)' % (
             kind, prober, source, column, port_list_text(ports), state, expect))
-        if kind in fail_on:
+        # The probed host's setting: its firewall is the one judged.
+        if kind in _fail_on(hostvars, target, fail_on):
             failures.append(mismatches[-1])
     order = dict((host, index) for index, host in enumerate(cluster_hosts))
     columns.sort(key=lambda column: (order.get(column.split(' ')[0], len(order)), ':' in column, column))

@@ -25,8 +25,7 @@ def _option_versions(options):
     for name, spec in (options or {}).items():
         if 'version_added' in spec:
             yield name, str(spec['version_added'])
-        for found in _option_versions(spec.get('suboptions')):
-            yield found
+        yield from _option_versions(spec.get('suboptions'))
 
 
 def test_every_plugin_is_announced_in_the_release_its_version_added_names():

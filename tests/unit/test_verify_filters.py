@@ -1,5 +1,9 @@
 """The verify playbook's filters: who probes whom, and the report that decides whether it fails."""
 
+import pytest
+
+from ansible.errors import AnsibleFilterError
+
 from ansible_collections.bluemind.firewall.plugins.filter.verification import (
     prober_of, probe_targets, reachability_table, verification_report)
 
@@ -111,3 +115,22 @@ def test_the_table_shows_each_port_of_the_record_per_prober_and_family():
         ['25', 'smtp', 'open', 'open', 'refused'],
         ['5701-5702', 'hz', 'open', '-'],
         ['5703', 'hz', 'open', 'open!']]
+
+
+def test_without_fail_on_each_host_obeys_its_own_setting_as_the_role_does():
+    variables = hostvars()
+    # mx2's inventory says blocks there are intended; the outsider's probe of mx1 stays exposed.
+    variables['mx2']['bluemind_firewall_verify_fail_on'] = ['exposed', 'unknown']
+    assert verification_report(variables, ['mx1', 'mx2'], ['out'])['failures'] == [
+        'exposed out 192.0.2.99 -> mx1 192.0.2.11 tcp/5432-5433: refused (expected filtered)']
+    # The probed host's setting decides for the probes that reach it, not the prober's.
+    variables['mx1']['bluemind_firewall_verify_fail_on'] = []
+    variables['mx2']['bluemind_firewall_verify_fail_on'] = ['blocked']
+    assert verification_report(variables, ['mx1', 'mx2'], ['out'])['failures'] == [
+        'mx2: blocked tcp/25 ipv4 from outsider',
+        'blocked out 192.0.2.99 -> mx2 192.0.2.12 tcp/25: filtered (expected reachable)']
+    # An explicit list still applies to every host.
+    assert len(verification_report(variables, ['mx1', 'mx2'], ['out'], ['exposed', 'blocked'])['failures']) == 3
+    variables['mx2']['bluemind_firewall_verify_fail_on'] = 'blocked'
+    with pytest.raises(AnsibleFilterError, match='bluemind_firewall_verify_fail_on of mx2'):
+        verification_report(variables, ['mx1', 'mx2'], ['out'])
