@@ -15,7 +15,12 @@ BIN = os.path.dirname(sys.executable)
 
 
 def _run(*argv, **kwargs):
-    return subprocess.run(argv, check=True, capture_output=True, text=True, **kwargs)
+    # Only the fresh collections path: where the suite's own ANSIBLE_COLLECTIONS_PATH (the checkout)
+    # is seen, ansible-galaxy counts the collection as installed already and skips it.
+    kwargs.setdefault('env', dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.devnull))
+    done = subprocess.run(argv, check=False, capture_output=True, text=True, **kwargs)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done
 
 
 def _requirements(tmp_path, entry):
@@ -38,7 +43,7 @@ def test_the_git_entry_installs_and_the_wrapper_runs_the_site_playbook(tmp_path)
     local = dict(git_entry, name='file://' + ROOT, version='HEAD')
     collections = str(tmp_path / 'collections')
     _run(os.path.join(BIN, 'ansible-galaxy'), 'collection', 'install', '-r', _requirements(tmp_path, local),
-         '-p', collections)
+         '-p', collections, env=dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections))
     assert os.path.exists(os.path.join(collections, 'ansible_collections', 'bluemind', 'firewall', 'MANIFEST.json'))
     tasks = _wrapper_tasks(collections)
     assert 'Configure the host firewall of the BlueMind cluster' in tasks
@@ -57,7 +62,7 @@ def test_the_archive_entry_installs(tmp_path):
     _run(os.path.join(BIN, 'ansible-galaxy'), 'collection', 'build', '--output-path', str(tmp_path / 'files'), ROOT)
     collections = str(tmp_path / 'collections')
     _run(os.path.join(BIN, 'ansible-galaxy'), 'collection', 'install', '-r', _requirements(tmp_path, entry),
-         '-p', collections, cwd=str(tmp_path))
+         '-p', collections, cwd=str(tmp_path), env=dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections))
     assert 'Configure the host firewall of the BlueMind cluster' in _wrapper_tasks(collections)
 
 

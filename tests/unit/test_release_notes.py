@@ -52,3 +52,9 @@ def test_every_option_version_added_is_a_recorded_release_after_its_plugin():
 def test_the_collection_version_is_the_newest_release():
     newest = max(RELEASES, key=lambda version: tuple(map(int, version.split('.'))))
     assert load_yaml('galaxy.yml')['version'] == newest
+
+
+def test_the_role_is_announced_in_the_release_its_version_added_names():
+    main = load_yaml('roles', 'host_firewall', 'meta', 'argument_specs.yml')['argument_specs']['main']
+    release = RELEASES[str(main['version_added'])]
+    assert [role['name'] for role in release['objects']['role']] == ['host_firewall']
