@@ -38,3 +38,12 @@ def test_the_role_claims_exactly_the_debian_releases_molecule_runs():
     with open(os.path.join(ROOT, 'Makefile')) as handle:
         scenarios = re.search(r'MOLECULE_SCENARIOS := ((?:.*\\\n)*.*)', handle.read()).group(1).split()
     assert {'single-%s' % release for release in claimed} <= set(scenarios)
+
+
+def test_the_readmes_name_the_same_oldest_release_and_hosts():
+    oldest = '%d.%d' % _minor(readme_tables._core_versions()[0][0])
+    for readme in ('README.md', os.path.join('roles', 'host_firewall', 'README.md')):
+        with open(os.path.join(ROOT, readme)) as handle:
+            text = ' '.join(handle.read().split())
+        assert 'ansible-core %s or newer' % oldest in text, readme
+        assert 'Debian 11, 12 or 13' in text, readme
