@@ -27,7 +27,7 @@ def test_examples_use_documented_options_and_give_the_required_ones():
         assert isinstance(examples, list) and examples, name
         for task in examples:
             assert task.get('name'), (name, task)
-            for module, documentation, _ in _modules():
+            for module, documentation, _examples in _modules():
                 arguments = task.get('bluemind.firewall.%s' % module)
                 if arguments is None:
                     continue
