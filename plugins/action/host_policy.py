@@ -32,6 +32,7 @@ _SWITCHES = ('confirm', 'rollback_timeout', 'backend_switch', 'bm_iptables', 've
 
 
 _VERSION = []
+display = Display()
 
 
 def collection_version():
@@ -115,7 +116,7 @@ class ActionModule(ActionBase):
             raise AnsibleActionFail(problem)
         for message in deprecations + renamed:
             # A literal: ansible-test checks it against galaxy.yml's version (test_settings_names.py: = REMOVED_IN).
-            Display().deprecated(message, version='0.6.0', collection_name='bluemind.firewall')
+            display.deprecated(message, version='0.6.0', collection_name='bluemind.firewall')
         result['warnings'] = [problem.replace('Nothing was changed. ', '')] if problem else []
         if open_ssh(policy):
             result['warnings'].append(

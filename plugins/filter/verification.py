@@ -9,7 +9,8 @@ __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
 from ansible_collections.bluemind.firewall.plugins.module_utils.policy import port_text, summary
-from ansible_collections.bluemind.firewall.plugins.module_utils.verification import port_list_text, source_mismatch_text
+from ansible_collections.bluemind.firewall.plugins.module_utils.verification import (
+    FINDING_KINDS, port_list_text, source_mismatch_text)
 
 STATIC = 'bluemind_firewall_static'
 PROBES = 'bluemind_firewall_probes'
@@ -111,7 +112,6 @@ def reachability_table(hostvars, target, probers):
 
 
 FAIL_ON = 'bluemind_firewall_verify_fail_on'
-ALL_KINDS = ('exposed', 'blocked', 'unknown')
 
 
 def _fail_on(hostvars, host, given):
@@ -122,9 +122,9 @@ def _fail_on(hostvars, host, given):
     try:
         kinds = hostvars[host][FAIL_ON]
     except (KeyError, TypeError):
-        return ALL_KINDS
+        return FINDING_KINDS
     if isinstance(kinds, str) or not isinstance(kinds, (list, tuple)):
-        raise AnsibleFilterError('%s of %s: %r must be a list of %s' % (FAIL_ON, host, kinds, ', '.join(ALL_KINDS)))
+        raise AnsibleFilterError('%s of %s: %r must be a list of %s' % (FAIL_ON, host, kinds, ', '.join(FINDING_KINDS)))
     return kinds
 
 
@@ -142,14 +142,15 @@ def verification_report(hostvars, cluster_hosts, outsiders=(), fail_on=None):
             lines.append('  %s: %s' % (host, message))
             failures.append('%s: %s' % (host, message))
             continue
-        found = [item for kind in ('exposed', 'blocked', 'unknown') for item in static.get(kind) or []]
+        found = [item for kind in FINDING_KINDS for item in static.get(kind) or []]
         if not found:
             lines.append('  %s: compliant (every new connection, %d boxes of packets)' % (host, static['checks']))
             continue
         lines.extend('  %s: %s' % (host, text) for text in static['msg'].splitlines())
+        failing = _fail_on(hostvars, host, fail_on)
         failures.extend('%s: %s %s/%s %s from %s' % (host, item['kind'], item['proto'], item['port'], item['family'],
                                                      item['source_class'])
-                        for item in found if item['kind'] in _fail_on(hostvars, host, fail_on))
+                        for item in found if item['kind'] in failing)
 
     probers = list(cluster_hosts) + [host for host in outsiders if host not in cluster_hosts]
     lines.append('what each host lets in, and what the probes saw ("-": no answer; "!": not what the record says):')

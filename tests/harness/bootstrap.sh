@@ -17,16 +17,21 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
-venv="$root/.venv"
-stamp="$venv/.requirements.sha256"
-want=$(sha256sum "$root/tests/requirements.txt" | cut -d' ' -f1)
-if [ ! -x "$venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  echo "bootstrap: creating $venv"
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install -q --upgrade pip
-  "$venv/bin/pip" install -q -r "$root/tests/requirements.txt" 2>&1 | { grep -v "is ignored: it is neither" || true; }
-  echo "$want" > "$stamp"
-fi
+# A venv holding REQUIREMENTS, made again whenever that file changes.
+venv_for() {  # DIR REQUIREMENTS
+  local dir=$1 requirements=$2 want
+  want=$(sha256sum "$requirements" | cut -d' ' -f1)
+  if [ ! -x "$dir/bin/python" ] || [ "$(cat "$dir/.requirements.sha256" 2>/dev/null)" != "$want" ]; then
+    echo "bootstrap: creating $dir"
+    rm -rf "$dir"
+    python3 -m venv "$dir"
+    "$dir/bin/pip" install -q --upgrade pip
+    "$dir/bin/pip" install -q -r "$requirements" 2>&1 | { grep -v "is ignored: it is neither" || true; }
+    echo "$want" > "$dir/.requirements.sha256"
+  fi
+}
+
+venv_for "$root/.venv" "$root/tests/requirements.txt"
 
 # Ansible finds a collection only under ansible_collections/NAMESPACE/NAME: link the checkout there.
 mkdir -p "$root/.cache/collections/ansible_collections/bluemind"
@@ -34,15 +39,7 @@ ln -sfn "$root" "$root/.cache/collections/ansible_collections/bluemind/firewall"
 [ -n "${BOOTSTRAP_VENV_ONLY:-}" ] && exit 0
 
 # The publishing checks' tools, apart: galaxy-importer pins its own ansible-lint.
-publish_venv="$root/.cache/venv-publish"
-publish_want=$(sha256sum "$root/tests/requirements-publish.txt" | cut -d' ' -f1)
-if [ ! -x "$publish_venv/bin/python" ] || [ "$(cat "$publish_venv/.requirements.sha256" 2>/dev/null)" != "$publish_want" ]; then
-  echo "bootstrap: creating $publish_venv"
-  rm -rf "$publish_venv"
-  python3 -m venv "$publish_venv"
-  "$publish_venv/bin/pip" install -q -r "$root/tests/requirements-publish.txt" 2>&1 | { grep -v "is ignored: it is neither" || true; }
-  echo "$publish_want" > "$publish_venv/.requirements.sha256"
-fi
+venv_for "$root/.cache/venv-publish" "$root/tests/requirements-publish.txt"
 
 "$root/tests/harness/build-image.sh" bookworm
 "$root/tests/harness/build-image.sh" bullseye

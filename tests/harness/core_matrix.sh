@@ -10,14 +10,6 @@ export CONTAINERS_CONF="$root/tests/harness/containers.conf"
 main_version=$("$root/.venv/bin/python" -c 'import ansible.release as r; print(r.__version__)')
 tools_image=localhost/bluemind-fw-tools:trixie
 
-run_on_host() {
-  local version=$1 venv
-  venv=$("$root/tests/harness/core_venv.sh" "$version")
-  echo "core-matrix: ansible-core $version, unit tests (host Python)"
-  "$venv/bin/python" -m pytest -q -p no:cacheprovider tests/unit
-  VENV="$venv" "$root/tests/harness/sanity.sh"
-}
-
 tools_image() {  # the trixie test image plus what building venvs and ansible-test need
   local recipe
   recipe=$(sha256sum < "$0" | cut -c1-16)-$(podman image inspect --format '{{ .Id }}' localhost/bluemind-fw-test:trixie | cut -c1-12)
@@ -44,18 +36,10 @@ run_in_trixie() {
     -v "$root/.cache/trixie-ansible-test:/root/.ansible" \
     -e PIP_CERT=/etc/ssl/certs/machine-ca.crt -e PIP_DISABLE_PIP_VERSION_CHECK=1 -e PYTHONDONTWRITEBYTECODE=1 \
     "$tools_image" bash -euo pipefail -c '
-      version=$1 dir=$2/.cache/venv-ansible-${1%.*}
       # ansible-test clears the environment of the pip runs it makes: the CA goes in pip.conf.
       printf "[global]\ncert = /etc/ssl/certs/machine-ca.crt\n" > /etc/pip.conf
-      if [ "$(cat "$dir/.version" 2>/dev/null)" != "$version" ]; then
-        rm -rf "$dir"; python3 -m venv "$dir"
-        "$dir/bin/pip" install -q "ansible-core==$version" pytest==9.2.0
-        echo "$version" > "$dir/.version"
-      fi
-      echo "core-matrix: ansible-core $version, unit tests (Debian 13, $(python3 --version))"
-      "$dir/bin/python" -m pytest -q -p no:cacheprovider tests/unit
       git config --global --add safe.directory "*"
-      VENV="$dir" tests/harness/sanity.sh' _ "$version" "$root"
+      tests/harness/unit_and_sanity.sh "$1"' _ "$version"
 }
 
 cd "$root"
@@ -67,7 +51,7 @@ while read -r version where; do
     continue
   fi
   case "$where" in
-    host) run_on_host "$version" ;;
+    host) "$root/tests/harness/unit_and_sanity.sh" "$version" ;;
     trixie) run_in_trixie "$version" ;;
     *) echo "core-matrix: unknown place '$where' for $version" >&2; exit 2 ;;
   esac
