@@ -32,18 +32,22 @@ def same(current_text, record):
         current = json.loads(current_text or 'null')
     except ValueError:
         return False
-    if not isinstance(current, dict):
-        return False
-    current.pop(APPLIED, None)
-    wanted = dict(record)
-    wanted.pop(APPLIED, None)
-    return json.loads(json.dumps(wanted)) == current
+    return isinstance(current, dict) and _without_applied(current) == _without_applied(_as_json(record))
+
+
+def _as_json(record):
+    """The record as it reads back from the host (tuples become lists)."""
+    return json.loads(json.dumps(record))
 
 
 def _without_applied(content):
     content = dict(content)
     content.pop(APPLIED, None)
-    return json.dumps(content, indent=2, sort_keys=True) + '\n'
+    return content
+
+
+def _listing(content):
+    return json.dumps(_without_applied(content), indent=2, sort_keys=True) + '\n'
 
 
 def diff(current_text, record, path):
@@ -52,6 +56,6 @@ def diff(current_text, record, path):
         current = json.loads(current_text or '{}')
     except ValueError:
         current = None
-    before = _without_applied(current) if isinstance(current, dict) else (current_text or '')
-    return {'before': before if current_text else '', 'after': _without_applied(json.loads(json.dumps(record))),
+    before = _listing(current) if isinstance(current, dict) else (current_text or '')
+    return {'before': before if current_text else '', 'after': _listing(_as_json(record)),
             'before_header': path, 'after_header': path}
