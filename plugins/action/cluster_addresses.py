@@ -1,46 +1,71 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, bluemind.firewall contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Resolve the addresses of every host of the cluster group, once per play, on the controller."""
+"""Sort the play's hosts into their BlueMind installations and resolve each installation's addresses,
+once per play, on the controller."""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.bluemind.firewall.plugins.module_utils.installations import (
+    DEFAULT_GROUP, VARIABLE, partition)
 from ansible_collections.bluemind.firewall.plugins.module_utils.policy import PolicyError, resolve_cluster
 
 
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _requires_connection = False
-    _VALID_ARGS = frozenset(('group',))
+    _VALID_ARGS = frozenset(('default_group',))
 
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)
-        dummy, args = self.validate_argument_spec(argument_spec={'group': {'type': 'str', 'required': True}})
-        group = args['group']
+        dummy, args = self.validate_argument_spec(
+            argument_spec={'default_group': {'type': 'str', 'default': DEFAULT_GROUP}})
         hostvars = task_vars['hostvars']
-        members = {}
-        # groups[] ignores --limit, so hosts outside the play are included: their address then comes
-        # from bluemind_firewall_address or from cached facts.
-        for name in task_vars['groups'].get(group, []):
-            host = hostvars[name]
-            facts = host.get('ansible_facts') or {}
-            members[name] = (host.get('bluemind_firewall_address'), facts.get('default_ipv4'), facts.get('default_ipv6'),
-                             (facts.get('all_ipv4_addresses') or []) + (facts.get('all_ipv6_addresses') or []))
-        try:
-            cluster = resolve_cluster(group, members)
-        except PolicyError as exc:
-            if not exc.by_host:
-                raise AnsibleActionFail(str(exc))
-            # Reported by the next step on the host whose variables hold the error (this one runs once).
-            result.update(changed=False, cluster={'group': group, 'hosts': {}, 'errors': exc.by_host})
-            return result
-        warnings = cluster.pop('warnings')
+        groups = task_vars['groups']
+        # Read once per host: each read makes Ansible compute that host's variables.
+        variables = {}
+
+        def host(name):
+            if name not in variables:
+                variables[name] = hostvars[name]
+            return variables[name]
+
+        # This task runs once, with one host's variables: every other host's installation is read from
+        # its own inventory variables (hostvars), where the role's default may not be visible.
+        found = partition(task_vars.get('ansible_play_hosts_all') or [], groups,
+                          lambda name: host(name).get(VARIABLE, args['default_group']))
+        installations = {}
+        installation_of = {}
+        warnings = []
+        for name, found_one in sorted(found.items()):
+            for member in found_one['play_hosts']:
+                installation_of[member] = name
+            installation = {'group': name, 'hosts': {}, 'play_hosts': found_one['play_hosts'],
+                            'errors': found_one['errors']}
+            installations[name] = installation
+            if installation['errors']:
+                continue
+            # groups[] ignores --limit, so the installation's hosts outside the play are included: their
+            # address then comes from bluemind_firewall_address or from cached facts.
+            members = {}
+            for member in found_one['members']:
+                facts = host(member).get('ansible_facts') or {}
+                members[member] = (host(member).get('bluemind_firewall_address'), facts.get('default_ipv4'),
+                                   facts.get('default_ipv6'),
+                                   (facts.get('all_ipv4_addresses') or []) + (facts.get('all_ipv6_addresses') or []))
+            try:
+                cluster = resolve_cluster(name, members)
+            except PolicyError as exc:
+                # Reported by the next step, on the hosts of this installation only (this one runs once).
+                installation['errors'] = exc.by_host or dict((member, str(exc)) for member in found_one['play_hosts'])
+                continue
+            installation['hosts'] = cluster['hosts']
+            warnings.extend(cluster['warnings'])
         if warnings:
             result['warnings'] = warnings
-        result.update(changed=False, cluster=cluster)
+        result.update(changed=False, installations=installations, installation_of=installation_of)
         return result

@@ -12,6 +12,7 @@ import os
 
 import jinja2
 
+from ansible import constants as C
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
@@ -30,6 +31,13 @@ _SETTINGS = ('backend', 'optional_services', 'public', 'cluster_group', 'cluster
 # host before any change; returned as the steps take them.
 _SWITCHES = ('confirm', 'rollback_timeout', 'backend_switch', 'bm_iptables', 'verify_fail_on', 'verify')
 
+
+# Where role_variables reads each option: the role variable of the same name.
+_ROLE_VARIABLES = dict([(key, 'bluemind_firewall_' + key)
+                        for key in _SETTINGS + _SWITCHES + ('port_table', 'allow_lockout')
+                        if key not in ('ssh_connection', 'ansible_port')] + [('ansible_port', 'ansible_port')])
+# The paths of the host's OS family (vars/Debian.yml), for the nftables files.
+_ROLE_NFTABLES_VARIABLES = {'nft': '__bluemind_firewall_nft', 'ruleset_path': '__bluemind_firewall_ruleset_path'}
 
 _VERSION = []
 display = Display()
@@ -61,10 +69,18 @@ def _read_collection_version():
     return None
 
 
+def _unchanged(installation):
+    """What a refusal leaves alone: the hosts of the refused host's installation, not the others."""
+    if installation:
+        return 'no host of the installation %s was changed' % installation
+    return 'no host was changed'
+
+
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _requires_connection = False
-    _VALID_ARGS = frozenset(_SETTINGS + _SWITCHES + ('port_table', 'cluster', 'nftables', 'allow_lockout'))
+    _VALID_ARGS = frozenset(_SETTINGS + _SWITCHES + ('port_table', 'cluster', 'nftables', 'allow_lockout',
+                                                     'role_variables', 'installation_from'))
     # Connection plugins over which the host sees Ansible as an SSH client.
     _SSH_TRANSPORTS = ('ssh', 'paramiko', 'paramiko_ssh', 'libssh')
 
@@ -77,23 +93,57 @@ class ActionModule(ActionBase):
         result = self._low_level_execute_command('echo "$SSH_CONNECTION"', sudoable=False)
         return (result.get('stdout') or '').strip() if result.get('rc') == 0 else ''
 
+    def _templated(self, value):
+        # Only a value that holds a template is templated: plain data (the port table, most settings)
+        # is used as the inventory gives it, without Ansible's walk over it.
+        return self._templar.template(value) if self._templar.is_template(value) else value
+
+    def _arguments(self, task_vars):
+        """The task's arguments, completed from the role's variables and the resolved installations.
+
+        The role passes its settings this way rather than as one templated argument each: Ansible
+        compiles every templated argument again for every host (no template cache outlives a worker
+        process), which cost more than the plan itself on a large inventory."""
+        args = dict(self._task.args)
+        if args.pop('role_variables', False):
+            for key, variable in _ROLE_VARIABLES.items():
+                if key not in args and variable in task_vars:
+                    # The port table is the role's data file, never a template: even looking for one
+                    # in its forty entries costs Ansible a walk per host.
+                    args[key] = task_vars[variable] if key == 'port_table' else self._templated(task_vars[variable])
+            nftables = dict(args.get('nftables') or {})
+            for key, variable in _ROLE_NFTABLES_VARIABLES.items():
+                if key not in nftables and variable in task_vars:
+                    nftables[key] = self._templated(task_vars[variable])
+            args['nftables'] = nftables
+        resolved_name = args.pop('installation_from', None)
+        if resolved_name and 'cluster' not in args:
+            resolved = task_vars.get(resolved_name) or {}
+            try:
+                args['cluster'] = resolved['installations'][resolved['installation_of'][task_vars['inventory_hostname']]]
+            except (KeyError, TypeError):
+                raise AnsibleActionFail('installation_from: %s holds no installation of this host: it must name the '
+                                        'registered result of bluemind.firewall.cluster_addresses, run in this play'
+                                        % resolved_name)
+        return args
+
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)
-        args = self._task.args
+        args = self._arguments(task_vars)
         for required in ('port_table', 'cluster', 'nftables'):
             if required not in args:
                 raise AnsibleActionFail('%s is required' % required)
         errors = args['cluster'].get('errors') or {}
         name = task_vars.get('inventory_hostname')
+        unchanged = _unchanged(args['cluster'].get('group'))
         # A host outside the play (--limit) cannot report its own error: the hosts of the play do.
         in_play = task_vars.get('ansible_play_hosts_all') or []
         here = [host for host in sorted(errors) if host == name or host not in in_play]
         if here:
-            raise AnsibleActionFail('Invalid firewall settings, no host was changed. %s'
-                                    % ' '.join(errors[host] for host in here))
+            raise AnsibleActionFail('Invalid firewall settings, %s. %s' % (unchanged, ' '.join(errors[host] for host in here)))
         if errors:
-            raise AnsibleActionFail('Invalid firewall settings on %s (reported there), no host was changed.'
-                                    % ', '.join(sorted(errors)))
+            raise AnsibleActionFail('Invalid firewall settings on %s (reported there), %s.'
+                                    % (', '.join(sorted(errors)), unchanged))
         settings = dict((key, args[key]) for key in _SETTINGS if key in args)
         if not settings.get('ssh_connection'):
             settings['ssh_connection'] = self._ssh_connection()
@@ -111,12 +161,12 @@ class ActionModule(ActionBase):
             result['switches']['verify_fail_on'], renamed = renamed_settings.verify_fail_on(
                 args.get('verify_fail_on', list(renamed_settings.FINDING_KINDS)), args.get('verify'))
         except PolicyError as exc:
-            raise AnsibleActionFail('Invalid firewall settings, no host was changed. %s' % exc)
+            raise AnsibleActionFail('Invalid firewall settings, %s. %s' % (unchanged, exc))
         if problem and not allow_lockout:
             raise AnsibleActionFail(problem)
         for message in deprecations + renamed:
             # A literal: ansible-test checks it against galaxy.yml's version (test_settings_names.py: = REMOVED_IN).
-            display.deprecated(message, version='0.6.0', collection_name='bluemind.firewall')
+            display.deprecated(message, version='0.7.0', collection_name='bluemind.firewall')
         result['warnings'] = [problem.replace('Nothing was changed. ', '')] if problem else []
         if open_ssh(policy):
             result['warnings'].append(
@@ -153,5 +203,8 @@ class ActionModule(ActionBase):
             trim_blocks=True,
             keep_trailing_newline=True,
             autoescape=False,
+            # Compiled once per run, not once per host: each host's step runs in a new worker
+            # process. Ansible's local temporary directory is private to this run (mode 0700).
+            bytecode_cache=jinja2.FileSystemBytecodeCache(C.DEFAULT_LOCAL_TMP),
         )
         return environment.get_template(os.path.basename(path)).render(**context)

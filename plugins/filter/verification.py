@@ -8,6 +8,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
+from ansible_collections.bluemind.firewall.plugins.module_utils.installations import (
+    DEFAULT_GROUP, VARIABLE as INSTALLATION_VARIABLE)
 from ansible_collections.bluemind.firewall.plugins.module_utils.policy import port_text, summary
 from ansible_collections.bluemind.firewall.plugins.module_utils.verification import (
     FINDING_KINDS, port_list_text, source_mismatch_text)
@@ -128,11 +130,42 @@ def _fail_on(hostvars, host, given):
     return kinds
 
 
+def _installation(hostvars, host):
+    """The installation a host's record names; for a host without one, its inventory variable."""
+    static = _result(hostvars, host, STATIC)
+    policy = (static or {}).get('policy') or {}
+    if policy.get('cluster_group'):
+        return policy['cluster_group']
+    try:
+        return str(hostvars[host].get(INSTALLATION_VARIABLE) or DEFAULT_GROUP)
+    except (KeyError, TypeError, AttributeError):
+        return DEFAULT_GROUP
+
+
 def verification_report(hostvars, cluster_hosts, outsiders=(), fail_on=None):
-    """{'lines': the readable report, 'failures': one line per host or probe that fails}.
+    """{'lines': the readable report, 'failures': one line per host or probe that fails}, per
+    installation when the hosts belong to several (each host's record says which).
 
     fail_on: the kinds of difference that fail; None takes each host's own setting, so that the
     value the role obeys in the inventory (group or host variables) is the one the report obeys."""
+    installations = {}
+    for host in cluster_hosts:
+        installations.setdefault(_installation(hostvars, host), []).append(host)
+    if len(installations) <= 1:
+        return _installation_report(hostvars, list(cluster_hosts), outsiders, fail_on)
+    lines = ['%d installations: %s' % (len(installations), ', '.join(sorted(installations)))]
+    failures = []
+    for name in sorted(installations):
+        hosts = installations[name]
+        part = _installation_report(hostvars, hosts, outsiders, fail_on)
+        lines.append('installation %s (%s):' % (name, ', '.join(hosts)))
+        lines.extend('  ' + line for line in part['lines'])
+        # An outsider that did not probe is one failure, not one per installation.
+        failures.extend(line for line in part['failures'] if line not in failures)
+    return {'lines': lines, 'failures': failures}
+
+
+def _installation_report(hostvars, cluster_hosts, outsiders, fail_on):
     lines = ['static check of the live rulesets against the records:']
     failures = []
     for host in cluster_hosts:
@@ -160,6 +193,7 @@ def verification_report(hostvars, cluster_hosts, outsiders=(), fail_on=None):
     cells = {}
     grouped = {}
     mismatches = []
+    order = dict((host, index) for index, host in enumerate(cluster_hosts))
     for prober in probers:
         result = _result(hostvars, prober, PROBES)
         if not result or 'probes' not in result:
@@ -173,6 +207,9 @@ def verification_report(hostvars, cluster_hosts, outsiders=(), fail_on=None):
             if item['kind'] in _fail_on(hostvars, prober, fail_on):
                 failures.append('%s: %s' % (prober, mismatches[-1]))
         for item in result['probes']:
+            if item['name'] not in order:
+                # An outsider's probe of another installation's host: reported there.
+                continue
             column = '%s %s' % (item['name'], item['address'])
             if column not in columns:
                 columns.append(column)
@@ -186,7 +223,6 @@ def verification_report(hostvars, cluster_hosts, outsiders=(), fail_on=None):
         # The probed host's setting: its firewall is the one judged.
         if kind in _fail_on(hostvars, target, fail_on):
             failures.append(mismatches[-1])
-    order = dict((host, index) for index, host in enumerate(cluster_hosts))
     columns.sort(key=lambda column: (order.get(column.split(' ')[0], len(order)), ':' in column, column))
     width = max([len(p) for p in probers] + [8])
     lines.append('probes (row: from, column: to; "ok N": N ports answered as the target\'s record says):')

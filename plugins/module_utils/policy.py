@@ -489,8 +489,9 @@ def build_policy(port_table, settings, cluster):
     group = settings.get('cluster_group')
     if group is not None and group != cluster['group']:
         _fail('bluemind_firewall_cluster_group', group,
-              'differs from the group %r this play resolved: one play handles one cluster, so set '
-              'the group play-wide (an extra variable), not per host' % (cluster['group'],))
+              'differs from the installation %r read from this host\'s inventory variables: set it in the '
+              'inventory (host or group variables) or as an extra variable, where every step of the play '
+              'reads the same value, not in a play\'s or a role\'s vars' % (cluster['group'],))
 
     cluster_sources = [parse_network(item, 'bluemind_firewall_cluster_sources')
                        for item in _as_list(settings.get('cluster_sources'), 'bluemind_firewall_cluster_sources')]

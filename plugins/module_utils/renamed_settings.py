@@ -14,7 +14,7 @@ from ansible_collections.bluemind.firewall.plugins.module_utils.policy import Po
 from ansible_collections.bluemind.firewall.plugins.module_utils.verification import FINDING_KINDS
 
 # The release that stops reading the old spellings.
-REMOVED_IN = '0.6.0'
+REMOVED_IN = '0.7.0'
 BM_IPTABLES = ('keep', 'disabled')
 # The module bluemind.firewall.bm_iptables says state=disabled: the role now says the same.
 _OLD_BM_IPTABLES = {'disable': 'disabled'}

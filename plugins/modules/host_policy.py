@@ -15,21 +15,42 @@ version_added: 0.1.0
 description:
   - A step of the role P(bluemind.firewall.host_firewall#role), documented so that its results can be read;
     not meant to be called on its own. Its options and results follow the role and may change with it.
-  - Runs on the controller and changes nothing. The role calls it with the role's variables; its options
-    mirror them without their C(bluemind_firewall_) prefix.
-  - Fails on bad input with a message naming the variable and the value.
+  - Runs on the controller and changes nothing. Its options mirror the role's variables without their
+    C(bluemind_firewall_) prefix; the role gives them with O(role_variables).
+  - Fails on bad input with a message naming the variable and the value. A refusal stops the hosts of
+    this host's installation (the role's next steps skip them), not the other installations.
 author:
   - bluemind.firewall contributors !UNKNOWN
 options:
+  role_variables:
+    description:
+      - Read every option not given from the host's variable of the same name with the prefix
+        C(bluemind_firewall_) (O(port_table) from C(bluemind_firewall_port_table), O(ansible_port) from
+        C(ansible_port), and the nftables paths C(nft) and C(ruleset_path) from the OS family's
+        C(__bluemind_firewall_nft) and C(__bluemind_firewall_ruleset_path)). A value that holds a template is
+        templated; the port table never is, being the role's data.
+      - The role's way of passing its settings. One templated option per setting costs Ansible a template
+        compilation per setting and per host (no compiled template outlives a worker process), more than
+        the plan itself on a large inventory (benchmarks/installations_plan.py).
+    type: bool
+    default: false
+    version_added: 0.6.0
+  installation_from:
+    description:
+      - The name of the variable that holds the registered result of M(bluemind.firewall.cluster_addresses);
+        this host's installation is taken from it as O(cluster), without walking the other installations.
+    type: str
+    version_added: 0.6.0
   port_table:
-    description: BlueMind's port table, the role's data file.
+    description: BlueMind's port table, the role's data file. Required unless O(role_variables) finds it.
     type: list
     elements: dict
-    required: true
   cluster:
-    description: What M(bluemind.firewall.cluster_addresses) returned for the play.
+    description:
+      - The entry of this host's installation in what M(bluemind.firewall.cluster_addresses) returned for the
+        play (C(installations[installation_of[inventory_hostname]])); its C(errors) refuse the host.
+      - Required unless O(installation_from) is given.
     type: dict
-    required: true
   nftables:
     description: Templates and paths for the nftables files (keys C(ruleset_template), C(boot_unit_template), C(nft), C(ruleset_path)).
     type: dict
@@ -113,7 +134,7 @@ options:
   bm_iptables:
     description:
       - The role's C(bluemind_firewall_bm_iptables), read the same way. V(disable), its former spelling, is
-        still read, with a deprecation warning, until 0.6.0.
+        still read, with a deprecation warning, until 0.7.0.
     type: str
     choices: [keep, disabled, disable]
     default: keep
@@ -128,7 +149,7 @@ options:
   verify:
     description:
       - The role's former name of O(verify_fail_on), C(bluemind_firewall_verify); when given, it is used
-        instead, with a deprecation warning, until 0.6.0.
+        instead, with a deprecation warning, until 0.7.0.
     type: list
     elements: str
     choices: [exposed, blocked, unknown]

@@ -46,7 +46,7 @@ def test_the_git_entry_installs_and_the_wrapper_runs_the_site_playbook(tmp_path)
          '-p', collections, env=dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections))
     assert os.path.exists(os.path.join(collections, 'ansible_collections', 'bluemind', 'firewall', 'MANIFEST.json'))
     tasks = _wrapper_tasks(collections)
-    assert 'Configure the host firewall of the BlueMind cluster' in tasks
+    assert 'Configure the host firewall of the BlueMind installations' in tasks
     assert 'bluemind.firewall.host_firewall : Apply the policy' in tasks
 
 
@@ -63,7 +63,7 @@ def test_the_archive_entry_installs(tmp_path):
     collections = str(tmp_path / 'collections')
     _run(os.path.join(BIN, 'ansible-galaxy'), 'collection', 'install', '-r', _requirements(tmp_path, entry),
          '-p', collections, cwd=str(tmp_path), env=dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections))
-    assert 'Configure the host firewall of the BlueMind cluster' in _wrapper_tasks(collections)
+    assert 'Configure the host firewall of the BlueMind installations' in _wrapper_tasks(collections)
 
 
 def test_the_execution_environment_needs_nothing_beyond_ansible_core():

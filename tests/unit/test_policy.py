@@ -88,7 +88,7 @@ def test_ssh_port_follows_the_live_connection(port_table, settings, expected):
     ({'public': 'maybe'}, ['bluemind_firewall_public', "'maybe'", 'true or false']),
     ({'backend': 'iptables'}, ['bluemind_firewall_backend', "'iptables'", 'must be one of nftables, ufw']),
     ({'backend': 'iptables'}, ['bluemind_firewall_backend', "'iptables'"]),
-    ({'cluster_group': 'other'}, ['bluemind_firewall_cluster_group', "'other'", 'play-wide']),
+    ({'cluster_group': 'other'}, ['bluemind_firewall_cluster_group', "'other'", 'inventory variables']),
 ])
 def test_bad_input_names_the_variable_and_the_value(port_table, settings, words):
     with pytest.raises(PolicyError) as error:

@@ -97,8 +97,10 @@ def test_every_default_is_declared_in_argument_specs():
     # Per host without a default; a former name whose absence tells the role it is not set; and the
     # verify playbook's own variables, whose defaults the playbook states (test_settings_names.py).
     playbook_only = {name for name, spec in options.items()
-                     if ' '.join(spec['description']).startswith('Read by the verify playbook only')}
-    assert playbook_only == {'bluemind_firewall_probe_timeout', 'bluemind_firewall_outsiders_group'}
+                     if ' '.join(spec['description']).startswith(('Read by the verify playbook only',
+                                                                  'Read by the site and verify playbooks only'))}
+    assert playbook_only == {'bluemind_firewall_probe_timeout', 'bluemind_firewall_outsiders_group',
+                             'bluemind_firewall_play_group'}
     assert set(options) - set(defaults) == {'bluemind_firewall_address', 'bluemind_firewall_verify'} | playbook_only
     for name, value in defaults.items():
         if 'default' in options[name]:

@@ -19,11 +19,19 @@ NODE1_TO_PEERS = NODE1_TO_EVERYONE + P['internal'] + [p for p in bed.LISTENED if
 NODE2_TO_EVERYONE = P['ssh']
 NODE2_TO_PEERS = P['ssh'] + P['required'] + P['internal']
 
+# node3: another installation (customer_b), the defaults; it has no peer.
+NODE3_TO_EVERYONE = P['ssh'] + P['required']
+
 CASES = [
     ('outsider', 'node1', NODE1_TO_EVERYONE),
     ('node2', 'node1', NODE1_TO_PEERS),
     ('outsider', 'node2', NODE2_TO_EVERYONE),
     ('node1', 'node2', NODE2_TO_PEERS),
+    # Between installations, each is an outsider to the other.
+    ('node3', 'node1', NODE1_TO_EVERYONE),
+    ('node3', 'node2', NODE2_TO_EVERYONE),
+    ('node1', 'node3', NODE3_TO_EVERYONE),
+    ('outsider', 'node3', NODE3_TO_EVERYONE),
 ]
 
 
@@ -59,7 +67,11 @@ def test_after_a_reboot_with_stock_nftables_service_the_backend_is_loaded():
         assert 'After=nftables.service' in bed.podman('node2', 'systemctl', 'cat', 'ufw.service')
 
 
-@pytest.mark.parametrize('node', ['node1', 'node2'])
+INSTALLATIONS = {'node1': ('customer_a', ['node1', 'node2']), 'node2': ('customer_a', ['node1', 'node2']),
+                 'node3': ('customer_b', ['node3'])}
+
+
+@pytest.mark.parametrize('node', ['node1', 'node2', 'node3'])
 def test_the_backend_holds_the_rules_and_the_record_lists_every_peer(node):
     if BACKEND == 'nftables':
         listing = json.loads(bed.podman(node, 'nft', '-j', 'list', 'table', 'inet', 'bluemind_firewall'))
@@ -73,4 +85,6 @@ def test_the_backend_holds_the_rules_and_the_record_lists_every_peer(node):
         assert 4 <= len(marked) <= 24
     record = json.loads(bed.podman(node, 'cat', '/etc/bluemind-firewall/policy.json'))
     assert record['backend'] == BACKEND
-    assert record['peers'] == {name: [ADDRESSES[name]['ipv4'], ADDRESSES[name]['ipv6']] for name in ('node1', 'node2')}
+    installation, peers = INSTALLATIONS[node]
+    assert record['cluster_group'] == installation
+    assert record['peers'] == {name: [ADDRESSES[name]['ipv4'], ADDRESSES[name]['ipv6']] for name in peers}
