@@ -71,8 +71,8 @@ def partition(play_hosts, groups, group_of):
     --limit ignored (Ansible's groups); group_of(host): the installation the host's variables name.
     Returns {installation: {'play_hosts': [...], 'members': [...], 'errors': {host: message}}} for the
     installations that the play's hosts name (UNNAMED holds the hosts whose variable is no group
-    name), and nothing about the others: their hosts' variables
-    are read only when one of them is listed in a group of the play.
+    name), and nothing about the others: their hosts' variables are read only where a host of the
+    play is also listed in one of their groups.
     """
     inventory = _Inventory(groups, group_of)
     installations = {}
