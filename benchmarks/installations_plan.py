@@ -70,8 +70,8 @@ def main():
     cases = [('%d hosts, %d installations' % (hosts, hosts // 4), installation_sizes(hosts), hosts)
              for hosts in (250, 500, 1000)]
     cases.append(('200 hosts, 1 installation', [200], 200))
-    print('%-28s %10s %10s %7s %14s %16s' % ('inventory', 'plan (s)', 'floor (s)', 'ratio', 'plan ms/host',
-                                              'templated args (s)'))
+    columns = ('inventory', 'plan (s)', 'floor (s)', 'ratio', 'plan ms/host', 'templated args (s)')
+    print('%-28s %10s %10s %7s %14s %16s' % columns)
     results = {}
     with tempfile.TemporaryDirectory() as directory:
         for label, sizes, hosts in cases:

@@ -169,8 +169,11 @@ def test_the_readmes_hosting_inventory_partitions_as_ansible_reads_it(tmp_path):
         return hosts
 
     groups = dict((group, members(group)) for group in listed if group != '_meta')
-    found = partition(sorted(hostvars), groups, lambda host: hostvars[host].get('bluemind_firewall_cluster_group',
-                                                                                 'bluemind'))
+
+    def named(host):
+        return hostvars[host].get('bluemind_firewall_cluster_group', 'bluemind')
+
+    found = partition(sorted(hostvars), groups, named)
     assert sorted(found) == ['customer_acme', 'customer_globex']
     assert all(not installation['errors'] for installation in found.values())
     assert found['customer_acme']['members'] == ['mx1.acme.example', 'store1.acme.example']
