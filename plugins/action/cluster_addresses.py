@@ -11,8 +11,12 @@ __metaclass__ = type
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.bluemind.firewall.plugins.module_utils.installations import (
-    DEFAULT_GROUP, VARIABLE, partition)
-from ansible_collections.bluemind.firewall.plugins.module_utils.policy import PolicyError, resolve_cluster
+    DEFAULT_GROUP, VARIABLE, differing_setting, partition)
+from ansible_collections.bluemind.firewall.plugins.module_utils.policy import (
+    DEFAULT_BLUEMIND_VERSION, PolicyError, resolve_cluster)
+
+# Settings that hold for a whole installation, with the role's defaults: every host must agree.
+_PER_INSTALLATION = (('bluemind_firewall_bluemind_version', DEFAULT_BLUEMIND_VERSION),)
 
 
 class ActionModule(ActionBase):
@@ -47,6 +51,13 @@ class ActionModule(ActionBase):
             installation = {'group': name, 'hosts': {}, 'play_hosts': found_one['play_hosts'],
                             'errors': found_one['errors']}
             installations[name] = installation
+            for variable, default in _PER_INSTALLATION:
+                if installation['errors']:
+                    break
+                message = differing_setting(name, found_one['members'], lambda member, fallback: host(member).get(
+                    variable, fallback), variable, default)
+                if message:
+                    installation['errors'] = dict((member, message) for member in found_one['play_hosts'])
             if installation['errors']:
                 continue
             # groups[] ignores --limit, so the installation's hosts outside the play are included: their

@@ -24,9 +24,9 @@ from ansible_collections.bluemind.firewall.plugins.module_utils.policy import (
 from ansible_collections.bluemind.firewall.plugins.module_utils import renamed_settings
 from ansible_collections.bluemind.firewall.plugins.module_utils.ufw_view import ufw_rules
 
-_SETTINGS = ('backend', 'optional_services', 'public', 'cluster_group', 'cluster_sources', 'admin_sources',
-             'ssh_port', 'ssh_connection', 'ansible_port', 'extra_public_ports', 'extra_internal_ports',
-             'extra_rules', 'log_drops')
+_SETTINGS = ('backend', 'bluemind_version', 'optional_services', 'public', 'cluster_group', 'cluster_sources',
+             'admin_sources', 'ssh_port', 'ssh_connection', 'ansible_port', 'extra_public_ports',
+             'extra_internal_ports', 'extra_rules', 'log_drops')
 # Switches of the apply steps, read here the way the policy's are, so that a bad one stops every
 # host before any change; returned as the steps take them.
 _SWITCHES = ('confirm', 'rollback_timeout', 'backend_switch', 'bm_iptables', 'verify_fail_on', 'verify')

@@ -145,3 +145,18 @@ def _check_host_groups(inventory, host, name, errors):
         if inventory.is_installation(group):
             _add(errors, host, '%s is listed in two installations, %s (its %s) and %s: a host belongs to one '
                                'installation; remove it from one of the two groups.' % (host, name, VARIABLE, group))
+
+
+def differing_setting(name, members, value_of, variable, default):
+    """The message that refuses an installation whose hosts set a per-installation setting (such as
+    the BlueMind version) to different values, or None. value_of(host) is the host's value, or the
+    default when it does not set it; values are compared as text, as -e gives them."""
+    values = {}
+    for member in members:
+        values.setdefault(str(value_of(member, default)), []).append(member)
+    if len(values) < 2:
+        return None
+    return ('the hosts of the installation %s set %s to different values: %s. It is one setting for the whole '
+            'installation: set it in the variables of the group %s.' % (
+                name, variable, '; '.join('%s on %s' % (value, _names(hosts)) for value, hosts in sorted(values.items())),
+                name))

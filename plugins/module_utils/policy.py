@@ -22,11 +22,14 @@ SCHEMA_VERSION = 2
 READABLE_SCHEMAS = (1, 2)
 BACKENDS = ('nftables', 'ufw')
 PROTOCOLS = ('tcp', 'udp')
-PORT_CLASSES = ('required', 'optional', 'internal')
+PORT_CLASSES = ('required', 'optional', 'internal', 'local')
 TLS_MODES = ('implicit', 'starttls', 'plain_or_starttls', 'plain', 'unspecified')
+# BlueMind's major versions the port table knows; 4, the seed's table, is the default.
+BLUEMIND_VERSIONS = (4, 5)
+DEFAULT_BLUEMIND_VERSION = 4
 
-# Who may connect to a port. "nobody" marks an optional service that is switched off: it stays in
-# the policy so that verification checks it is closed.
+# Who may connect to a port. "nobody" marks an optional service that is switched off, or a port the
+# host uses on itself only: it stays in the policy so that verification checks it is closed.
 EVERYONE = 'everyone'
 CLUSTER = 'cluster'
 ADMIN = 'admin'
@@ -443,25 +446,69 @@ def _ssh_port(explicit, ssh_connection, ansible_port):
 def check_port_table(table):
     """The shipped data file is data: still, a broken edit must fail loudly, not open a wrong port."""
     seen_optional = set()
+    seen_ports = set()
     for index, entry in enumerate(_as_list(table, 'bluemind_firewall_port_table')):
         where = 'bluemind_firewall_port_table[%d]' % index
         if not isinstance(entry, dict):
             _fail(where, entry, 'must be a mapping')
-        parse_port(entry.get('port'), where + '.port')
+        first, last = parse_port(entry.get('port'), where + '.port')
         for key, allowed in (('proto', PROTOCOLS), ('class', PORT_CLASSES), ('tls', TLS_MODES)):
             if entry.get(key) not in allowed:
                 _fail(where + '.' + key, entry.get(key), 'must be one of %s' % ', '.join(allowed))
         if not isinstance(entry.get('service'), str) or not _NAME.match(entry['service']):
             _fail(where + '.service', entry.get('service'), 'is not a service name')
-        if entry['class'] == 'optional':
-            if entry['service'] in seen_optional:
-                _fail(where + '.service', entry['service'], 'names a second optional entry')
-            seen_optional.add(entry['service'])
+        versions = entry.get('versions')
+        if (not isinstance(versions, list) or not versions
+                or any(isinstance(v, bool) or v not in BLUEMIND_VERSIONS for v in versions)):
+            _fail(where + '.versions', versions, 'must list BlueMind versions among %s'
+                  % ', '.join(str(v) for v in BLUEMIND_VERSIONS))
+        for version in versions:
+            # One entry per port and version: two would make the port's class ambiguous.
+            if (first, last, entry['proto'], version) in seen_ports:
+                _fail(where + '.port', entry['port'], 'has a second entry for BlueMind %d' % version)
+            seen_ports.add((first, last, entry['proto'], version))
+            if entry['class'] == 'optional':
+                if (entry['service'], version) in seen_optional:
+                    _fail(where + '.service', entry['service'], 'names a second optional entry')
+                seen_optional.add((entry['service'], version))
     return table
 
 
-def optional_services(table):
-    return [entry['service'] for entry in table if entry['class'] == 'optional']
+def parse_bluemind_version(value):
+    """4 or 5, from an integer or its text (an extra variable on the command line is text)."""
+    if isinstance(value, str) and _NUMBER.match(value):
+        value = int(value)
+    if isinstance(value, bool) or value not in BLUEMIND_VERSIONS:
+        _fail('bluemind_firewall_bluemind_version', value, 'must be one of %s (the BlueMind major version)'
+              % ', '.join(str(v) for v in BLUEMIND_VERSIONS))
+    return value
+
+
+def entries_of_version(table, version):
+    """The port table's entries that belong to one BlueMind version."""
+    return [entry for entry in table if version in entry['versions']]
+
+
+def optional_services(table, version=DEFAULT_BLUEMIND_VERSION):
+    return [entry['service'] for entry in entries_of_version(table, version) if entry['class'] == 'optional']
+
+
+def _check_optional_services(table, version, enabled):
+    """Each named service is an optional service of this BlueMind version; a service of the other
+    version is named as such, a misspelling gets a suggestion."""
+    known = optional_services(table, version)
+    for service in enabled:
+        if service in known:
+            continue
+        elsewhere = [other for other in BLUEMIND_VERSIONS if other != version
+                     and service in optional_services(table, other)]
+        if elsewhere:
+            _fail('bluemind_firewall_optional_services', service, 'is a service of BlueMind %s, not of BlueMind %d '
+                  '(bluemind_firewall_bluemind_version); the optional services of BlueMind %d: %s' % (
+                      ' and '.join(str(v) for v in elsewhere), version, version, ', '.join(known)))
+        close = difflib.get_close_matches(str(service), known, 1)
+        _fail('bluemind_firewall_optional_services', service, 'is not an optional service%s; known: %s' % (
+            ' (did you mean %s?)' % close[0] if close else '', ', '.join(known)))
 
 
 def build_policy(port_table, settings, cluster):
@@ -475,13 +522,9 @@ def build_policy(port_table, settings, cluster):
     if backend not in BACKENDS:
         _fail('bluemind_firewall_backend', backend, 'must be one of %s' % ', '.join(BACKENDS))
 
-    known = optional_services(port_table)
+    version = parse_bluemind_version(settings.get('bluemind_version', DEFAULT_BLUEMIND_VERSION))
     enabled = _as_list(settings.get('optional_services'), 'bluemind_firewall_optional_services')
-    for service in enabled:
-        if service not in known:
-            close = difflib.get_close_matches(str(service), known, 1)
-            _fail('bluemind_firewall_optional_services', service, 'is not an optional service%s; known: %s' % (
-                ' (did you mean %s?)' % close[0] if close else '', ', '.join(known)))
+    _check_optional_services(port_table, version, enabled)
 
     public = parse_bool(settings.get('public', True), 'bluemind_firewall_public')
     log_drops = parse_bool(settings.get('log_drops', True), 'bluemind_firewall_log_drops')
@@ -511,11 +554,11 @@ def build_policy(port_table, settings, cluster):
     public_audience = EVERYONE if public else CLUSTER
     ports = [{'service': 'ssh', 'first': ssh_port, 'last': ssh_port, 'proto': 'tcp', 'class': 'admin',
               'allow': ADMIN, 'description': 'Management SSH'}]
-    for entry in port_table:
+    for entry in entries_of_version(port_table, version):
         first, last = parse_port(entry['port'], 'bluemind_firewall_port_table')
         if entry['class'] == 'internal':
             allow = CLUSTER
-        elif entry['class'] == 'optional' and entry['service'] not in enabled:
+        elif entry['class'] == 'local' or (entry['class'] == 'optional' and entry['service'] not in enabled):
             allow = NOBODY
         else:
             allow = public_audience
@@ -549,7 +592,7 @@ def build_policy(port_table, settings, cluster):
         'ports': ports,
         'rules': rules,
         'log_drops': log_drops,
-        'bluemind': {'version': 4, 'flows': CLUSTER, 'roles': []},
+        'bluemind': {'version': version, 'flows': CLUSTER, 'roles': []},
     }
 
 

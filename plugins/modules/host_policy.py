@@ -59,6 +59,11 @@ options:
     description: See the role's C(bluemind_firewall_backend).
     type: str
     default: nftables
+  bluemind_version:
+    description: See the role's C(bluemind_firewall_bluemind_version).
+    type: int
+    default: 4
+    version_added: 0.7.0
   optional_services:
     description: See the role's C(bluemind_firewall_optional_services).
     type: list

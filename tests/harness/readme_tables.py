@@ -19,7 +19,9 @@ OPEN_TO = {
     'required': 'everyone (the cluster only if `bluemind_firewall_public: false`)',
     'optional': 'nobody, until named in `bluemind_firewall_optional_services`; then as required',
     'internal': 'the cluster hosts and `bluemind_firewall_cluster_sources`',
+    'local': 'nobody over the network: the host reaches it over the loopback',
 }
+VERSIONS = (4, 5)
 TLS = {'implicit': 'TLS only', 'starttls': 'STARTTLS', 'plain_or_starttls': 'clear, STARTTLS offered',
        'plain': 'clear', 'unspecified': '-'}
 
@@ -30,12 +32,31 @@ def _load(*parts):
 
 
 def ports_table():
-    lines = ['| Port | Proto | Service name | Class | Open to | TLS | What it is |',
-             '| --- | --- | --- | --- | --- | --- | --- |']
+    """One row per port, BlueMind 4.x and 5.x side by side (bluemind_firewall_bluemind_version), then
+    what each class is open to."""
+    rows = []
+    by_port = {}
     for entry in _load('vars', 'main.yml')['bluemind_firewall_port_table']:
-        lines.append('| %s | %s | `%s` | %s | %s | %s | %s |' % (
-            entry['port'], entry['proto'], entry['service'], entry['class'], OPEN_TO[entry['class']],
-            TLS[entry['tls']], entry['description']))
+        key = (str(entry['port']), entry['proto'])
+        if key not in by_port:
+            by_port[key] = {}
+            rows.append(key)
+        for version in entry['versions']:
+            by_port[key][version] = entry
+    lines = ['| Port | Proto | %s | TLS | What it is |' % ' | '.join('BlueMind %d.x' % v for v in VERSIONS),
+             '| --- | --- | %s | --- | --- |' % ' | '.join('---' for v in VERSIONS)]
+    for port, proto in rows:
+        entries = by_port[port, proto]
+        cells = ['`%s` %s' % (entries[v]['service'], entries[v]['class']) if v in entries else '-' for v in VERSIONS]
+        described = []
+        for version in VERSIONS:
+            if version in entries and entries[version]['description'] not in [d for dummy, d in described]:
+                described.append((version, entries[version]['description']))
+        text = described[0][1] if len(described) == 1 else '; '.join('%d.x: %s' % item for item in described)
+        tls = sorted(set(TLS[entry['tls']] for entry in entries.values()))
+        lines.append('| %s | %s | %s | %s | %s |' % (port, proto, ' | '.join(cells), ', '.join(tls), text))
+    lines.extend(['', '| Class | Open to |', '| --- | --- |'])
+    lines.extend('| %s | %s |' % (name, text) for name, text in OPEN_TO.items())
     return lines
 
 

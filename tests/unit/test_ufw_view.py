@@ -37,9 +37,23 @@ def test_the_default_policy_as_ufw_rules(port_table):
             internal.update(rule['ports'].split(','))
     expected = set()
     for entry in port_table:
-        if entry['class'] == 'internal':
+        if entry['class'] == 'internal' and 4 in entry['versions']:
             expected.add(str(entry['port']).replace('-', ':'))
     assert internal == expected
+
+
+def test_bluemind_5_opens_its_own_internal_ports_and_never_its_local_ones(port_table):
+    rules = ufw_view.ufw_rules(policy(port_table, bluemind_version=5))
+    internal = set()
+    for rule in rules:
+        if rule['source'] == '192.0.2.10':
+            internal.update(rule['ports'].split(','))
+    expected = set(str(entry['port']).replace('-', ':') for entry in port_table
+                   if entry['class'] == 'internal' and 5 in entry['versions'])
+    local = set(str(entry['port']) for entry in port_table if entry['class'] == 'local')
+    assert internal == expected and local and not local & internal
+    # Keycloak is there, Cyrus's LMTP is not.
+    assert '8099' in internal and '24' not in internal
 
 
 def test_restricted_admin_sources_public_false_and_udp_extras(port_table):
