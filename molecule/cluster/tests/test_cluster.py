@@ -19,8 +19,13 @@ NODE1_TO_PEERS = NODE1_TO_EVERYONE + P['internal'] + [p for p in bed.LISTENED if
 NODE2_TO_EVERYONE = P['ssh']
 NODE2_TO_PEERS = P['ssh'] + P['required'] + P['internal']
 
-# node3: another installation (customer_b), the defaults; it has no peer.
+# node3 and node4: another installation (customer_b), BlueMind 5, the defaults otherwise.
 NODE3_TO_EVERYONE = P['ssh'] + P['required']
+# BlueMind 5's internal ports, written out from its port table by hand: no Cyrus, XMPP, HPS, locator
+# or SDS port, Keycloak, Chronograf and Kapacitor added; the ports 5.x uses on the host itself only
+# (2500, 5001, 8080, 8082, 8087) closed even to peers.
+V5_INTERNAL = [1110, 1143, 2400, 5432] + list(range(5701, 5716)) + [8021, 8022, 8086, 8090, 8099, 8888, 9092, 9200, 9300]
+NODE3_TO_PEERS = NODE3_TO_EVERYONE + V5_INTERNAL
 
 CASES = [
     ('outsider', 'node1', NODE1_TO_EVERYONE),
@@ -32,6 +37,9 @@ CASES = [
     ('node3', 'node2', NODE2_TO_EVERYONE),
     ('node1', 'node3', NODE3_TO_EVERYONE),
     ('outsider', 'node3', NODE3_TO_EVERYONE),
+    ('node4', 'node3', NODE3_TO_PEERS),
+    ('node3', 'node4', NODE3_TO_PEERS),
+    ('node2', 'node4', NODE3_TO_EVERYONE),
 ]
 
 
@@ -67,11 +75,11 @@ def test_after_a_reboot_with_stock_nftables_service_the_backend_is_loaded():
         assert 'After=nftables.service' in bed.podman('node2', 'systemctl', 'cat', 'ufw.service')
 
 
-INSTALLATIONS = {'node1': ('customer_a', ['node1', 'node2']), 'node2': ('customer_a', ['node1', 'node2']),
-                 'node3': ('customer_b', ['node3'])}
+INSTALLATIONS = {'node1': ('customer_a', ['node1', 'node2'], 4), 'node2': ('customer_a', ['node1', 'node2'], 4),
+                 'node3': ('customer_b', ['node3', 'node4'], 5), 'node4': ('customer_b', ['node3', 'node4'], 5)}
 
 
-@pytest.mark.parametrize('node', ['node1', 'node2', 'node3'])
+@pytest.mark.parametrize('node', ['node1', 'node2', 'node3', 'node4'])
 def test_the_backend_holds_the_rules_and_the_record_lists_every_peer(node):
     if BACKEND == 'nftables':
         listing = json.loads(bed.podman(node, 'nft', '-j', 'list', 'table', 'inet', 'bluemind_firewall'))
@@ -85,6 +93,6 @@ def test_the_backend_holds_the_rules_and_the_record_lists_every_peer(node):
         assert 4 <= len(marked) <= 24
     record = json.loads(bed.podman(node, 'cat', '/etc/bluemind-firewall/policy.json'))
     assert record['backend'] == BACKEND
-    installation, peers = INSTALLATIONS[node]
-    assert record['cluster_group'] == installation
+    installation, peers, version = INSTALLATIONS[node]
+    assert record['cluster_group'] == installation and record['bluemind']['version'] == version
     assert record['peers'] == {name: [ADDRESSES[name]['ipv4'], ADDRESSES[name]['ipv6']] for name in peers}
