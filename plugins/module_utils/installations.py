@@ -15,6 +15,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.bluemind.firewall.plugins.module_utils.policy import listing
+
 VARIABLE = 'bluemind_firewall_cluster_group'
 DEFAULT_GROUP = 'bluemind'
 # The key of the hosts whose variable is not a group name at all.
@@ -22,8 +24,7 @@ UNNAMED = ''
 
 
 def _names(hosts):
-    hosts = sorted(hosts)
-    return ', '.join(hosts[:10]) + (' and %d more' % (len(hosts) - 10) if len(hosts) > 10 else '')
+    return listing(sorted(hosts), 10)
 
 
 class _Inventory(object):

@@ -23,7 +23,7 @@ from ansible_collections.bluemind.firewall.plugins.module_utils.packet_space imp
     CODE, CT, DADDR, DPORT, FAMILY, IIF, PROTO, SADDR, SPORT, TTL, TYPE,
 )
 from ansible_collections.bluemind.firewall.plugins.module_utils.policy import (
-    ADMIN, CLUSTER, EVERYONE, FAMILIES, NOBODY, READABLE_SCHEMAS, PolicyError,
+    ADMIN, CLUSTER, EVERYONE, FAMILIES, NOBODY, READABLE_SCHEMAS, PolicyError, listing as _listed,
 )
 from ansible_collections.bluemind.firewall.plugins.module_utils.ruleset import (
     CLOSED, OPEN, REDIRECT, Evaluator, Host, describe,
@@ -555,10 +555,9 @@ class _Report(object):
         return entry
 
 
-def _listing(items, limit=8):
-    if len(items) <= limit:
-        return ', '.join(items)
-    return '%s and %d more' % (', '.join(items[:limit]), len(items) - limit)
+def _listing(items):
+    # A verification message names at most eight sources or destinations.
+    return _listed(items, 8)
 
 
 def _identity(where):
