@@ -14,7 +14,7 @@ __metaclass__ = type
 import re
 
 from ansible_collections.bluemind.firewall.plugins.module_utils.policy import (
-    ADMIN, ANY_IPV4, ANY_IPV6, CLUSTER, EVERYONE, PROTOCOLS, merged_port_ranges, port_text)
+    ADMIN, ANY_IPV4, ANY_IPV6, CALLERS_PREFIX, CLUSTER, EVERYONE, PROTOCOLS, merged_port_ranges, port_text)
 
 TABLE = 'bluemind_firewall'
 # Logged drops: a prefix that names the collection, at a rate that a port scan cannot turn into a
@@ -92,22 +92,36 @@ def nftables_view(policy):
         sets.append({'name': 'cluster_hosts_' + suffix, 'type': set_type,
                      'elements': policy['sources'][CLUSTER][family], 'labels': peer_labels})
 
-    for audience in (EVERYONE, CLUSTER):
+    # Roles mode: one pair of host sets per set of callers that the flows admit (callers_1, ...).
+    callers = sorted(set(p['allow'] for p in policy['ports'] if p['allow'].startswith(CALLERS_PREFIX)))
+    hosts_sets = {CLUSTER: 'cluster_hosts'}
+    words = dict(_AUDIENCE_WORDS)
+    for index, audience in enumerate(callers, 1):
+        hosts_sets[audience] = 'callers_%d_hosts' % index
+        hosts = [host for host in audience[len(CALLERS_PREFIX):].split(',') if host]
+        words[audience] = 'from %s only' % ', '.join(hosts + (['cluster sources'] if policy.get('cluster_sources') else []))
+        for family, set_type, _match, suffix, _any in _FAMILIES:
+            sets.append({'name': '%s_%s' % (hosts_sets[audience], suffix), 'type': set_type,
+                         'elements': policy['sources'][audience][family], 'labels': peer_labels})
+
+    for audience in [EVERYONE, CLUSTER] + callers:
         for proto in PROTOCOLS:
             ranges = merged_port_ranges(p for p in policy['ports'] if p['allow'] == audience and p['proto'] == proto)
             if not ranges:
                 continue
-            port_set = '%s_%s_ports' % (audience, proto)
+            port_set = '%s_%s_ports' % (hosts_sets.get(audience, audience).replace('_hosts', ''), proto)
             sets.append({'name': port_set, 'type': 'inet_service',
                          'elements': [port_text(first, last) for first, last in ranges],
                          'labels': _service_labels(policy, audience, proto, ranges)})
-            comment = 'BlueMind %s ports, %s' % (proto.upper(), _AUDIENCE_WORDS[audience])
+            comment = _comment('BlueMind %s ports, %s' % (proto.upper(), words[audience]))
             if audience == EVERYONE:
                 rules.append({'match': '%s dport @%s' % (proto, port_set), 'comment': comment})
             else:
-                for _family, _type, match, suffix, _any in _FAMILIES:
-                    rules.append({'match': '%s @cluster_hosts_%s %s dport @%s' % (match, suffix, proto, port_set),
-                                  'comment': comment})
+                for family, _type, match, suffix, _any in _FAMILIES:
+                    if audience != CLUSTER and not policy['sources'][audience][family]:
+                        continue
+                    rules.append({'match': '%s @%s_%s %s dport @%s' % (match, hosts_sets[audience], suffix, proto,
+                                                                     port_set), 'comment': comment})
     rules.extend(_extra_rule_lines(policy, sets))
     # Records of schema 1 predate the setting; drops were not logged then.
     log = None

@@ -16,6 +16,8 @@ import difflib
 import ipaddress
 import re
 
+from ansible_collections.bluemind.firewall.plugins.module_utils import server_roles
+
 # The record's schema. 2 adds extra rules, drop logging and the BlueMind settings; verification
 # still reads records of schema 1 (see READABLE_SCHEMAS), so that an upgrade never breaks a check.
 SCHEMA_VERSION = 2
@@ -27,6 +29,12 @@ TLS_MODES = ('implicit', 'starttls', 'plain_or_starttls', 'plain', 'unspecified'
 # BlueMind's major versions the port table knows; 4, the seed's table, is the default.
 BLUEMIND_VERSIONS = (4, 5)
 DEFAULT_BLUEMIND_VERSION = 4
+# cluster: every host of an installation reaches every internal port of the others; roles: only the
+# flows between BlueMind's server roles (the data file's flow table).
+ROLES_MODE = 'roles'
+FLOWS_MODES = ('cluster', ROLES_MODE)
+# The record's names of the audiences of roles mode: this prefix, then the calling hosts.
+CALLERS_PREFIX = 'callers:'
 
 # Who may connect to a port. "nobody" marks an optional service that is switched off, or a port the
 # host uses on itself only: it stays in the policy so that verification checks it is closed.
@@ -518,11 +526,54 @@ def _check_optional_services(table, version, enabled):
             ' (did you mean %s?)' % close[0] if close else '', ', '.join(known)))
 
 
-def build_policy(port_table, settings, cluster):
+def _callers_audience(callers, hosts):
+    """The record's name of the audience of these callers (registered in callers), or nobody."""
+    if hosts is None:
+        return NOBODY
+    name = CALLERS_PREFIX + ','.join(hosts)
+    callers[name] = hosts
+    return name
+
+
+def _role_audiences(settings, cluster, version, flow_data, enabled, public, has_cluster_sources):
+    """(this host's roles, by_role): by_role(port entry) is EVERYONE, the sorted hosts its flows admit
+    (possibly [] when only the cluster sources may call), or None for nobody."""
+    host = settings.get('host')
+    roles_by_host = cluster.get('roles') or {}
+    if host not in roles_by_host:
+        _fail('bluemind_firewall_roles', settings.get('roles'), 'of %s is not among the roles of its installation %r: '
+              'with bluemind_firewall_flows: roles, every host of the installation lists its roles'
+              % (host, cluster.get('group')))
+    roles = list(roles_by_host[host])
+    sources = server_roles.flow_sources(flow_data.get('flow_table') or [], version, host, roles_by_host)
+    enrolled = parse_bool(settings.get('bm_node_enrolled', False), 'bluemind_firewall_bm_node_enrolled')
+
+    def by_role(entry):
+        port = str(entry['port'])
+        hosts = sources.get(port)
+        if entry['class'] == 'local':
+            return None
+        if entry['class'] in ('required', 'optional'):
+            served = server_roles.serves(flow_data.get('public_service_roles') or [], version, roles, entry['service'])
+            if served and (entry['class'] == 'required' or entry['service'] in enabled):
+                if public:
+                    return EVERYONE
+                # A back end serves its public ports to their callers and the cluster sources.
+                return hosts or ([] if has_cluster_sources else None)
+            return hosts
+        if entry.get('until_enrolled') and enrolled:
+            return None
+        return hosts or ([] if has_cluster_sources else None)
+    return roles, by_role
+
+
+def build_policy(port_table, settings, cluster, flow_data=None):
     """The resolved policy of one host, as a JSON-able dict (this is also the on-host record).
 
-    settings: the role's variables, without their bluemind_firewall_ prefix.
-    cluster: what resolve_cluster() returned for the play.
+    settings: the role's variables, without their bluemind_firewall_ prefix (and host, the host's
+    inventory name, which roles mode needs).
+    cluster: what resolve_cluster() returned for the play; in roles mode, with roles: {host: roles}.
+    flow_data: {'flow_table': ..., 'public_service_roles': ...} of the data file, for roles mode.
     """
     check_port_table(port_table)
     backend = settings.get('backend', 'nftables')
@@ -558,12 +609,24 @@ def build_policy(port_table, settings, cluster):
     extra_public = _extra_ports(settings.get('extra_public_ports'), 'bluemind_firewall_extra_public_ports')
     extra_internal = _extra_ports(settings.get('extra_internal_ports'), 'bluemind_firewall_extra_internal_ports')
 
+    flows = settings.get('flows', CLUSTER)
+    if flows not in FLOWS_MODES:
+        _fail('bluemind_firewall_flows', flows, 'must be one of %s' % ', '.join(FLOWS_MODES))
+    peers = cluster['hosts']
     public_audience = EVERYONE if public else CLUSTER
     ports = [{'service': 'ssh', 'first': ssh_port, 'last': ssh_port, 'proto': 'tcp', 'class': 'admin',
               'allow': ADMIN, 'description': 'Management SSH'}]
+    callers = {}
+    host_roles = []
+    if flows == ROLES_MODE:
+        host_roles, by_role = _role_audiences(settings, cluster, version, flow_data or {}, enabled, public,
+                                              bool(cluster_sources))
     for entry in entries_of_version(port_table, version):
         first, last = parse_port(entry['port'], 'bluemind_firewall_port_table')
-        if entry['class'] == 'internal':
+        if flows == ROLES_MODE:
+            hosts = by_role(entry)
+            allow = EVERYONE if hosts is EVERYONE else _callers_audience(callers, hosts)
+        elif entry['class'] == 'internal':
             allow = CLUSTER
         elif entry['class'] == 'local' or (entry['class'] == 'optional' and entry['service'] not in enabled):
             allow = NOBODY
@@ -579,7 +642,6 @@ def build_policy(port_table, settings, cluster):
     for item in ports:
         item['port'] = port_text(item['first'], item['last'])
 
-    peers = cluster['hosts']
     peer_networks = [ipaddress.ip_network(address) for addresses in peers.values() for address in addresses]
     rules, rule_sources = _extra_rules(settings.get('extra_rules'), backend, peer_networks + cluster_sources)
     sources = {
@@ -587,6 +649,10 @@ def build_policy(port_table, settings, cluster):
         CLUSTER: networks_by_family(peer_networks + cluster_sources),
     }
     sources.update(rule_sources)
+    # Each set of callers that a flow admits, with the cluster sources, which reach every internal port.
+    for name, hosts in callers.items():
+        sources[name] = networks_by_family([ipaddress.ip_network(address) for host in hosts
+                                            for address in peers.get(host, ())] + cluster_sources)
     return {
         'schema': SCHEMA_VERSION,
         'backend': backend,
@@ -599,7 +665,7 @@ def build_policy(port_table, settings, cluster):
         'ports': ports,
         'rules': rules,
         'log_drops': log_drops,
-        'bluemind': {'version': version, 'flows': CLUSTER, 'roles': []},
+        'bluemind': {'version': version, 'flows': flows, 'roles': host_roles},
     }
 
 

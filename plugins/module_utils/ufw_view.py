@@ -16,7 +16,7 @@ import binascii
 import ipaddress
 
 from ansible_collections.bluemind.firewall.plugins.module_utils.policy import (
-    ADMIN, ANY_IPV4, ANY_IPV6, CLUSTER, EVERYONE, PROTOCOLS, merged_port_ranges)
+    ADMIN, ANY_IPV4, ANY_IPV6, CALLERS_PREFIX, CLUSTER, EVERYONE, PROTOCOLS, merged_port_ranges)
 
 # Every rule the collection adds carries a comment starting with this; the others are left alone.
 MARK = 'bluemind-firewall'
@@ -77,8 +77,10 @@ def ufw_rules(policy):
     ssh = str(policy['ssh_port'])
     for source in _sources(policy['sources'][ADMIN]):
         rules.append({'proto': 'tcp', 'ports': ssh, 'source': source, 'comment': '%s ssh' % MARK})
-    for audience in (EVERYONE, CLUSTER):
-        sources = [ANY] if audience == EVERYONE else _sources(policy['sources'][CLUSTER])
+    # Roles mode: one audience per set of callers that the flows admit, named by those hosts.
+    callers = sorted(set(p['allow'] for p in policy['ports'] if p['allow'].startswith(CALLERS_PREFIX)))
+    for audience in [EVERYONE, CLUSTER] + callers:
+        sources = [ANY] if audience == EVERYONE else _sources(policy['sources'][audience])
         for proto in PROTOCOLS:
             ranges = merged_port_ranges(p for p in policy['ports'] if p['allow'] == audience and p['proto'] == proto)
             for source in sources:

@@ -78,3 +78,105 @@ def test_installations_bluemind_cannot_run_are_refused_naming_the_host_and_the_v
 def test_the_optional_directory_role_is_accepted():
     assert check_installation_roles({'core': ['bm/core'], 'ldap': ['directory/bm-master']}) == {}
     assert flow_sources(FLOWS, 5, 'ldap', {'core': ['bm/core'], 'ldap': ['directory/bm-master']})['389'] == ['core']
+
+
+# ---- the policy of a host in roles mode ----
+from ansible_collections.bluemind.firewall.plugins.module_utils.policy import (  # noqa: E402
+    EVERYONE, NOBODY, build_policy)
+
+ADDRESSES = {'core': ['192.0.2.10', '2001:db8::10'], 'edge': ['192.0.2.20', '2001:db8::20'],
+             'shard': ['192.0.2.30', '2001:db8::30']}
+INSTALLATION = {'group': 'customer', 'hosts': ADDRESSES, 'roles': SPLIT}
+FLOW_DATA = {'flow_table': FLOWS, 'public_service_roles': PUBLIC}
+
+
+def roles_policy(port_table, host, **settings):
+    settings = dict({'host': host, 'flows': 'roles', 'bluemind_version': 5}, **settings)
+    return build_policy(port_table, settings, INSTALLATION, FLOW_DATA)
+
+
+def reachable(record, address):
+    """{port: True} of the record's ports that a connection from address may reach."""
+    found = {}
+    for item in record['ports']:
+        if item['class'] == 'admin':
+            continue
+        allow = item['allow']
+        if allow == EVERYONE:
+            found[item['port']] = 'everyone'
+        elif allow != NOBODY:
+            family = 'ipv6' if ':' in address else 'ipv4'
+            if any(address == network.split('/')[0] for network in record['sources'][allow][family]):
+                found[item['port']] = 'callers'
+    return found
+
+
+def test_the_core_in_roles_mode_lets_each_caller_in_on_its_own_ports(port_table):
+    record = roles_policy(port_table, 'core', optional_services=['imaps'])
+    assert record['bluemind'] == {'version': 5, 'flows': 'roles', 'roles': SPLIT['core']}
+    for address in ADDRESSES['edge']:
+        from_edge = reachable(record, address)
+        assert sorted(port for port, how in from_edge.items() if how == 'callers') == sorted(
+            ['1110', '1143', '5701-5715', '8086', '8090'])
+        # The core serves HTTPS, SMTP and the enabled imaps to everyone.
+        assert sorted(port for port, how in from_edge.items() if how == 'everyone') == ['25', '443', '993']
+    from_shard = reachable(record, ADDRESSES['shard'][0])
+    assert '5432' not in from_shard and '8090' in from_shard and '9200' not in from_shard
+
+
+def test_a_back_end_core_serves_its_public_ports_to_their_callers_only(port_table):
+    record = roles_policy(port_table, 'core', public=False)
+    from_edge = reachable(record, ADDRESSES['edge'][0])
+    assert from_edge['443'] == 'callers' and from_edge['25'] == 'callers'
+    assert '443' not in reachable(record, ADDRESSES['shard'][0])
+    assert reachable(record, '198.51.100.7') == {}
+
+
+def test_the_shard_admits_the_core_alone_and_bm_node_enrolled_closes_8021(port_table):
+    record = roles_policy(port_table, 'shard')
+    assert sorted(reachable(record, ADDRESSES['core'][1])) == ['5432', '8021', '8022']
+    assert reachable(record, ADDRESSES['edge'][0]) == {}
+    enrolled = roles_policy(port_table, 'shard', bm_node_enrolled=True)
+    assert sorted(reachable(enrolled, ADDRESSES['core'][0])) == ['5432', '8022']
+
+
+def test_the_edge_serves_the_public_ports_and_admits_the_core_on_bm_node_and_relay(port_table):
+    record = roles_policy(port_table, 'edge', optional_services=['imaps', 'submission'])
+    everyone = sorted(port for port, how in reachable(record, '198.51.100.7').items())
+    assert everyone == ['25', '443', '587', '993']
+    assert sorted(port for port, how in reachable(record, ADDRESSES['core'][0]).items() if how == 'callers') == [
+        '8021', '8022']
+
+
+def test_cluster_sources_still_reach_every_internal_port(port_table):
+    record = roles_policy(port_table, 'shard', cluster_sources=['198.51.100.0/24'])
+    internal = [item['port'] for item in record['ports'] if item['class'] == 'internal']
+    reached = reachable(record, '198.51.100.0')
+    assert all(port in reached for port in internal)
+
+
+# ---- what the backends hold in roles mode ----
+from ansible_collections.bluemind.firewall.plugins.module_utils import ufw_view  # noqa: E402
+from ansible_collections.bluemind.firewall.plugins.module_utils.nftables_view import nftables_view  # noqa: E402
+
+
+def test_nftables_holds_one_host_set_per_set_of_callers(port_table):
+    view = nftables_view(roles_policy(port_table, 'shard'))
+    sets = dict((item['name'], item) for item in view['sets'])
+    assert sets['callers_1_hosts_v4']['elements'] == ['192.0.2.10'] and 'core' in sets['callers_1_hosts_v4']['listing']
+    assert sets['callers_1_tcp_ports']['elements'] == ['5432', '8021', '8022']
+    matches = [rule['match'] for rule in view['rules']]
+    assert 'ip saddr @callers_1_hosts_v4 tcp dport @callers_1_tcp_ports' in matches
+    assert 'ip6 saddr @callers_1_hosts_v6 tcp dport @callers_1_tcp_ports' in matches
+    # Nothing of the shard is open to the whole installation.
+    assert 'cluster_tcp_ports' not in sets
+    assert [rule['comment'] for rule in view['rules'] if 'callers_1' in rule['match']][0] == \
+        'BlueMind TCP ports, from core only'
+
+
+def test_ufw_holds_the_same_callers(port_table):
+    rules = ufw_view.ufw_rules(roles_policy(port_table, 'shard'))
+    callers = [rule for rule in rules if rule['comment'] == 'bluemind-firewall callers:core']
+    assert sorted((rule['source'], rule['ports']) for rule in callers) == [
+        ('192.0.2.10', '5432,8021,8022'), ('2001:db8::10', '5432,8021,8022')]
+    assert not [rule for rule in rules if rule['comment'] == 'bluemind-firewall cluster']
