@@ -13,10 +13,13 @@ from ansible.plugins.action import ActionBase
 from ansible_collections.bluemind.firewall.plugins.module_utils.installations import (
     DEFAULT_GROUP, VARIABLE, differing_setting, partition)
 from ansible_collections.bluemind.firewall.plugins.module_utils.policy import (
-    DEFAULT_BLUEMIND_VERSION, PolicyError, resolve_cluster)
+    CLUSTER, DEFAULT_BLUEMIND_VERSION, ROLES_MODE, PolicyError, resolve_cluster)
+from ansible_collections.bluemind.firewall.plugins.module_utils.server_roles import (
+    VARIABLE as ROLES_VARIABLE, check_installation_roles)
 
 # Settings that hold for a whole installation, with the role's defaults: every host must agree.
-_PER_INSTALLATION = (('bluemind_firewall_bluemind_version', DEFAULT_BLUEMIND_VERSION),)
+_FLOWS = 'bluemind_firewall_flows'
+_PER_INSTALLATION = (('bluemind_firewall_bluemind_version', DEFAULT_BLUEMIND_VERSION), (_FLOWS, CLUSTER))
 
 
 class ActionModule(ActionBase):
@@ -58,6 +61,13 @@ class ActionModule(ActionBase):
                     variable, fallback), variable, default)
                 if message:
                     installation['errors'] = dict((member, message) for member in found_one['play_hosts'])
+            if not installation['errors'] and found_one['members'] and \
+                    str(host(found_one['members'][0]).get(_FLOWS, CLUSTER)) == ROLES_MODE:
+                # Roles mode: every host's roles, checked together (one core, nginx with it, ...).
+                roles = dict((member, host(member).get(ROLES_VARIABLE)) for member in found_one['members'])
+                # Each error on the host it names; the installation's other hosts stop, saying where.
+                installation['errors'] = check_installation_roles(roles)
+                installation['roles'] = roles
             if installation['errors']:
                 continue
             # groups[] ignores --limit, so the installation's hosts outside the play are included: their

@@ -20,13 +20,15 @@ from ansible.utils.display import Display
 from ansible_collections.bluemind.firewall.plugins.module_utils.lockout import lockout
 from ansible_collections.bluemind.firewall.plugins.module_utils.nftables_view import boot_load_command, nftables_view
 from ansible_collections.bluemind.firewall.plugins.module_utils.policy import (
-    PolicyError, build_policy, confirm_timeout, open_ssh, parse_bool)
+    ROLES_MODE, PolicyError, build_policy, confirm_timeout, open_ssh, parse_bool)
 from ansible_collections.bluemind.firewall.plugins.module_utils import renamed_settings
 from ansible_collections.bluemind.firewall.plugins.module_utils.ufw_view import ufw_rules
 
-_SETTINGS = ('backend', 'bluemind_version', 'optional_services', 'public', 'cluster_group', 'cluster_sources',
-             'admin_sources', 'ssh_port', 'ssh_connection', 'ansible_port', 'extra_public_ports',
-             'extra_internal_ports', 'extra_rules', 'log_drops')
+_SETTINGS = ('backend', 'bluemind_version', 'flows', 'roles', 'bm_node_enrolled', 'optional_services', 'public',
+             'cluster_group', 'cluster_sources', 'admin_sources', 'ssh_port', 'ssh_connection', 'ansible_port',
+             'extra_public_ports', 'extra_internal_ports', 'extra_rules', 'log_drops')
+# The data file's tables that roles mode reads, besides the port table.
+_FLOW_DATA = ('flow_table', 'public_service_roles')
 # Switches of the apply steps, read here the way the policy's are, so that a bad one stops every
 # host before any change; returned as the steps take them.
 _SWITCHES = ('confirm', 'rollback_timeout', 'backend_switch', 'bm_iptables', 'verify_fail_on', 'verify')
@@ -34,7 +36,7 @@ _SWITCHES = ('confirm', 'rollback_timeout', 'backend_switch', 'bm_iptables', 've
 
 # Where role_variables reads each option: the role variable of the same name.
 _ROLE_VARIABLES = dict([(key, 'bluemind_firewall_' + key)
-                        for key in _SETTINGS + _SWITCHES + ('port_table', 'allow_lockout')
+                        for key in _SETTINGS + _SWITCHES + _FLOW_DATA + ('port_table', 'allow_lockout')
                         if key not in ('ssh_connection', 'ansible_port')] + [('ansible_port', 'ansible_port')])
 # The paths of the host's OS family (vars/Debian.yml), for the nftables files.
 _ROLE_NFTABLES_VARIABLES = {'nft': '__bluemind_firewall_nft', 'ruleset_path': '__bluemind_firewall_ruleset_path'}
@@ -79,8 +81,8 @@ def _unchanged(installation):
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _requires_connection = False
-    _VALID_ARGS = frozenset(_SETTINGS + _SWITCHES + ('port_table', 'cluster', 'nftables', 'allow_lockout',
-                                                     'role_variables', 'installation_from'))
+    _VALID_ARGS = frozenset(_SETTINGS + _SWITCHES + _FLOW_DATA + ('port_table', 'cluster', 'nftables', 'allow_lockout',
+                                                                  'role_variables', 'installation_from'))
     # Connection plugins over which the host sees Ansible as an SSH client.
     _SSH_TRANSPORTS = ('ssh', 'paramiko', 'paramiko_ssh', 'libssh')
 
@@ -110,7 +112,8 @@ class ActionModule(ActionBase):
                 if key not in args and variable in task_vars:
                     # The port table is the role's data file, never a template: even looking for one
                     # in its forty entries costs Ansible a walk per host.
-                    args[key] = task_vars[variable] if key == 'port_table' else self._templated(task_vars[variable])
+                    args[key] = (task_vars[variable] if key in ('port_table',) + _FLOW_DATA
+                                 else self._templated(task_vars[variable]))
             nftables = dict(args.get('nftables') or {})
             for key, variable in _ROLE_NFTABLES_VARIABLES.items():
                 if key not in nftables and variable in task_vars:
@@ -145,10 +148,12 @@ class ActionModule(ActionBase):
             raise AnsibleActionFail('Invalid firewall settings on %s (reported there), %s.'
                                     % (', '.join(sorted(errors)), unchanged))
         settings = dict((key, args[key]) for key in _SETTINGS if key in args)
+        settings['host'] = name
         if not settings.get('ssh_connection'):
             settings['ssh_connection'] = self._ssh_connection()
         try:
-            policy = build_policy(args['port_table'], settings, args['cluster'])
+            policy = build_policy(args['port_table'], settings, args['cluster'],
+                                  dict((key, args.get(key) or []) for key in _FLOW_DATA))
             problem = lockout(policy, settings['ssh_connection'])
             allow_lockout = parse_bool(args.get('allow_lockout', False), 'bluemind_firewall_allow_lockout')
             result['switches'] = {
@@ -160,6 +165,14 @@ class ActionModule(ActionBase):
                 args.get('bm_iptables', 'keep'))
             result['switches']['verify_fail_on'], renamed = renamed_settings.verify_fail_on(
                 args.get('verify_fail_on', list(renamed_settings.FINDING_KINDS)), args.get('verify'))
+            if (policy['backend'] == 'ufw' and policy['bluemind']['flows'] == ROLES_MODE
+                    and result['switches']['bm_iptables'] != 'disabled'):
+                raise PolicyError(
+                    'bluemind_firewall_flows: roles with bluemind_firewall_backend: ufw needs '
+                    'bluemind_firewall_bm_iptables: disabled. BlueMind\'s bm-iptables accepts every BlueMind host in '
+                    'the filter table\'s INPUT chain before ufw\'s chains are reached, so least privilege between '
+                    'BlueMind hosts would not hold. Turn bm-iptables off, or use the nftables backend, whose own '
+                    'table that accept does not bypass.')
         except PolicyError as exc:
             raise AnsibleActionFail('Invalid firewall settings, %s. %s' % (unchanged, exc))
         if problem and not allow_lockout:

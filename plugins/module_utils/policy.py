@@ -695,8 +695,12 @@ def summary(record):
         groups.setdefault(item.get('allow'), []).append(text if item.get('proto') == 'tcp' else '%s %s' % (
             item.get('proto'), text))
     words = {EVERYONE: 'open to everyone', CLUSTER: 'to the cluster', ADMIN: 'to the admin sources'}
-    parts = ['%s: %s' % (words[audience], ', '.join(groups[audience])) for audience in (EVERYONE, CLUSTER, ADMIN)
-             if groups.get(audience)]
+    callers = sorted(audience for audience in groups if str(audience).startswith(CALLERS_PREFIX))
+    for audience in callers:
+        hosts = [host for host in audience[len(CALLERS_PREFIX):].split(',') if host]
+        words[audience] = 'from %s' % (', '.join(hosts) or 'the cluster sources')
+    parts = ['%s: %s' % (words[audience], ', '.join(groups[audience]))
+             for audience in [EVERYONE, CLUSTER] + callers + [ADMIN] if groups.get(audience)]
     extras = ['%s%s%s' % (rule.get('protocol_name'), ' to %s' % ', '.join(
         (rule.get('destinations') or {}).get('ipv4', []) + (rule.get('destinations') or {}).get('ipv6', []))
         if rule.get('destinations') else '', ' on %s' % rule['interface'] if rule.get('interface') else '')

@@ -74,7 +74,8 @@ def test_a_host_missing_from_the_resolved_installations_is_a_clear_error():
 
 def test_every_setting_option_of_the_module_is_read_from_its_role_variable():
     # The options the role used to pass one by one are all covered by role_variables.
-    wanted = set(host_policy._SETTINGS + host_policy._SWITCHES + ('port_table', 'allow_lockout')) - {'ssh_connection'}
+    wanted = set(host_policy._SETTINGS + host_policy._SWITCHES + host_policy._FLOW_DATA
+                 + ('port_table', 'allow_lockout')) - {'ssh_connection'}
     assert set(host_policy._ROLE_VARIABLES) == wanted
     assert all(variable == 'bluemind_firewall_' + key for key, variable in host_policy._ROLE_VARIABLES.items()
                if key != 'ansible_port')
