@@ -4,7 +4,7 @@ ROOT := $(CURDIR)
 export CONTAINERS_CONF := $(ROOT)/tests/harness/containers.conf
 export ANSIBLE_COLLECTIONS_PATH := $(ROOT)/.cache/collections
 export PATH := $(ROOT)/.venv/bin:$(PATH)
-MOLECULE_SCENARIOS := cluster cluster-ufw ufw_handmade found_hosts single-bookworm single-bullseye \
+MOLECULE_SCENARIOS := cluster cluster-ufw roles roles-ufw ufw_handmade found_hosts single-bookworm single-bullseye \
 	single-trixie safe_change safe_change-ufw rollback_ssh rollback_ssh-ufw
 
 .PHONY: bootstrap venv demo demo-clean test unit core-matrix converge-oldest publish-checks lint sanity molecule \
@@ -54,6 +54,12 @@ molecule-cluster:
 # The same scenario, probes and expectations, with the ufw backend.
 molecule-cluster-ufw:
 	BLUEMIND_FIREWALL_BACKEND=ufw molecule test -s cluster
+
+molecule-roles:
+	molecule test -s roles
+
+molecule-roles-ufw:
+	BLUEMIND_FIREWALL_BACKEND=ufw molecule test -s roles
 
 molecule-ufw_handmade:
 	molecule test -s ufw_handmade

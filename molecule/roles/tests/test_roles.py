@@ -1,0 +1,36 @@
+"""BlueMind 5 in roles mode, probed for real from each role and from an outsider, IPv4 and IPv6."""
+
+import os
+import sys
+
+import pytest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'shared'))
+import reachability as bed  # noqa: E402
+
+ADDRESSES = bed.platforms(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+HAZELCAST = list(range(5701, 5716))
+# Written out by hand from the flow table's evidence (the issue's expectations): what each source
+# reaches on each target. SSH is open to everyone (the default admin sources).
+CASES = [
+    ('outsider', 'core', [22, 25, 443]),
+    ('outsider', 'edge', [22, 25, 443, 993]),
+    ('outsider', 'shard', [22]),
+    # The edge proxies HTTPS and mail to the core (443, 8090, POP and IMAP by bm-core), relays mail
+    # (25), joins Hazelcast and pushes metrics; no PostgreSQL, Elasticsearch or bm-node.
+    ('edge', 'core', [22, 25, 443, 1110, 1143] + HAZELCAST + [8086, 8090]),
+    # The core drives the edge's bm-node and relays outbound mail through it.
+    ('core', 'edge', [22, 25, 443, 993, 8021, 8022]),
+    # The shard: PostgreSQL and bm-node from the core only.
+    ('core', 'shard', [22, 5432, 8021, 8022]),
+    ('edge', 'shard', [22]),
+    ('shard', 'core', [22, 25, 443] + HAZELCAST + [8086, 8090]),
+    ('shard', 'edge', [22, 25, 443, 993]),
+]
+
+
+@pytest.mark.parametrize('family', ['ipv4', 'ipv6'])
+@pytest.mark.parametrize('source, target, open_ports', CASES, ids=['%s->%s' % c[:2] for c in CASES])
+def test_reachability(source, target, open_ports, family):
+    observed = bed.probe(source, ADDRESSES[target][family])
+    assert bed.differences(observed, bed.expected(open_ports)) == {}
