@@ -125,7 +125,25 @@ def _scenarios_per_release():
     return found
 
 
-TABLES = {'ports': ports_table, 'variables': variables_table, 'tested': tested_table}
+def flows_table():
+    """The flows between BlueMind's server roles (bluemind_firewall_flows: roles), then which roles
+    serve the public services."""
+    data = _load('vars', 'main.yml')
+    lines = ['| From | To | Ports | BlueMind | Why | Evidence |', '| --- | --- | --- | --- | --- | --- |']
+    for line in data['bluemind_firewall_flow_table']:
+        lines.append('| %s | %s | %s | %s | %s | %s |' % (
+            ', '.join('`%s`' % role for role in line['from']), ', '.join('`%s`' % role for role in line['to']),
+            ', '.join(line['ports']), ', '.join('%d.x' % v for v in line['versions']), line['reason'],
+            line['evidence'].replace('|', '\\|')))
+    lines.extend(['', '| Public services | Served by | BlueMind |', '| --- | --- | --- |'])
+    for line in data['bluemind_firewall_public_service_roles']:
+        lines.append('| %s | %s | %s |' % (', '.join('`%s`' % name for name in line['services']),
+                                            ', '.join('`%s`' % role for role in line['roles']),
+                                            ', '.join('%d.x' % v for v in line['versions'])))
+    return lines
+
+
+TABLES = {'ports': ports_table, 'variables': variables_table, 'tested': tested_table, 'flows': flows_table}
 
 
 def render(text):
