@@ -120,8 +120,8 @@ def nftables_view(policy):
                 for family, _type, match, suffix, _any in _FAMILIES:
                     if audience != CLUSTER and not policy['sources'][audience][family]:
                         continue
-                    rules.append({'match': '%s @%s_%s %s dport @%s' % (match, hosts_sets[audience], suffix, proto,
-                                                                     port_set), 'comment': comment})
+                    hosts = '%s_%s' % (hosts_sets[audience], suffix)
+                    rules.append({'match': '%s @%s %s dport @%s' % (match, hosts, proto, port_set), 'comment': comment})
     rules.extend(_extra_rule_lines(policy, sets))
     # Records of schema 1 predate the setting; drops were not logged then.
     log = None

@@ -137,9 +137,9 @@ def flows_table():
             line['evidence'].replace('|', '\\|')))
     lines.extend(['', '| Public services | Served by | BlueMind |', '| --- | --- | --- |'])
     for line in data['bluemind_firewall_public_service_roles']:
-        lines.append('| %s | %s | %s |' % (', '.join('`%s`' % name for name in line['services']),
-                                            ', '.join('`%s`' % role for role in line['roles']),
-                                            ', '.join('%d.x' % v for v in line['versions'])))
+        cells = (', '.join('`%s`' % name for name in line['services']), ', '.join('`%s`' % role for role in line['roles']),
+                 ', '.join('%d.x' % v for v in line['versions']))
+        lines.append('| %s | %s | %s |' % cells)
     return lines
 
 
