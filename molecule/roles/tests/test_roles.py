@@ -13,19 +13,19 @@ HAZELCAST = list(range(5701, 5716))
 # Written out by hand from the flow table's evidence (the expectations): what each source
 # reaches on each target. SSH is open to everyone (the default admin sources).
 CASES = [
-    ('outsider', 'core', [22, 25, 443]),
-    ('outsider', 'edge', [22, 25, 443, 993]),
-    ('outsider', 'shard', [22]),
+    ('stranger', 'bmcore', [22, 25, 443]),
+    ('stranger', 'bmedge', [22, 25, 443, 993]),
+    ('stranger', 'bmshard', [22]),
     # The edge proxies HTTPS and mail to the core (443, 8090, POP and IMAP by bm-core), relays mail
     # (25), joins Hazelcast and pushes metrics; no PostgreSQL, Elasticsearch or bm-node.
-    ('edge', 'core', [22, 25, 443, 1110, 1143] + HAZELCAST + [8086, 8090]),
+    ('bmedge', 'bmcore', [22, 25, 443, 1110, 1143] + HAZELCAST + [8086, 8090]),
     # The core drives the edge's bm-node and relays outbound mail through it.
-    ('core', 'edge', [22, 25, 443, 993, 8021, 8022]),
+    ('bmcore', 'bmedge', [22, 25, 443, 993, 8021, 8022]),
     # The shard: PostgreSQL and bm-node from the core only.
-    ('core', 'shard', [22, 5432, 8021, 8022]),
-    ('edge', 'shard', [22]),
-    ('shard', 'core', [22, 25, 443] + HAZELCAST + [8086, 8090]),
-    ('shard', 'edge', [22, 25, 443, 993]),
+    ('bmcore', 'bmshard', [22, 5432, 8021, 8022]),
+    ('bmedge', 'bmshard', [22]),
+    ('bmshard', 'bmcore', [22, 25, 443] + HAZELCAST + [8086, 8090]),
+    ('bmshard', 'bmedge', [22, 25, 443, 993]),
 ]
 
 
