@@ -15,16 +15,12 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.bluemind.firewall.plugins.module_utils.policy import listing
+from ansible_collections.bluemind.firewall.plugins.module_utils.messages import add_error, host_names
 
 VARIABLE = 'bluemind_firewall_cluster_group'
 DEFAULT_GROUP = 'bluemind'
 # The key of the hosts whose variable is not a group name at all.
 UNNAMED = ''
-
-
-def _names(hosts):
-    return listing(sorted(hosts), 10)
 
 
 class _Inventory(object):
@@ -95,23 +91,19 @@ def partition(play_hosts, groups, group_of):
     return installations
 
 
-def _add(errors, host, message):
-    errors[host] = (errors[host] + ' ' + message) if host in errors else message
-
-
 def _check_installation(inventory, name, installation):
     errors = installation['errors']
     if name not in inventory.groups:
         known = sorted(group for group in inventory.groups if group not in ('all', 'ungrouped'))
         for host in installation['play_hosts']:
-            _add(errors, host, '%s of %s: %r is not a group of this inventory (its groups: %s).' % (
+            add_error(errors, host, '%s of %s: %r is not a group of this inventory (its groups: %s).' % (
                 VARIABLE, host, name, ', '.join(known) or 'none'))
         return
     members = sorted(inventory.members(name))
     installation['members'] = members
     for host in installation['play_hosts']:
         if host not in inventory.members(name):
-            _add(errors, host, '%s is not a member of the group %s, which its %s names: add it to that '
+            add_error(errors, host, '%s is not a member of the group %s, which its %s names: add it to that '
                                'group, or name the group that holds it.' % (host, name, VARIABLE))
     elsewhere = {}
     for member in members:
@@ -120,16 +112,16 @@ def _check_installation(inventory, name, installation):
             elsewhere.setdefault(str(other), []).append(member)
     if not elsewhere:
         return
-    others = '; '.join('%s (%s)' % (_names(hosts), other) for other, hosts in sorted(elsewhere.items()))
+    others = '; '.join('%s (%s)' % (host_names(hosts), other) for other, hosts in sorted(elsewhere.items()))
     for host in installation['play_hosts']:
         if name == DEFAULT_GROUP:
-            _add(errors, host, (
+            add_error(errors, host, (
                 '%s is left on the installation %s (the default of %s), but the group %s also holds hosts '
                 'of other installations: %s. Set %s for %s (in the variables of its own installation\'s '
                 'group), or every installation would be one cluster.'
                 % (host, name, VARIABLE, name, others, VARIABLE, host)))
         else:
-            _add(errors, host, (
+            add_error(errors, host, (
                 'the group %s of the installation %s (%s of %s) also holds hosts that name other '
                 'installations: %s. Every member of an installation\'s group must name it, or two '
                 'installations would share their internal ports.' % (name, name, VARIABLE, host, others)))
@@ -144,7 +136,7 @@ def _check_host_groups(inventory, host, name, errors):
             # Its own group, or a parent of it (such as bluemind above every installation).
             continue
         if inventory.is_installation(group):
-            _add(errors, host, '%s is listed in two installations, %s (its %s) and %s: a host belongs to one '
+            add_error(errors, host, '%s is listed in two installations, %s (its %s) and %s: a host belongs to one '
                                'installation; remove it from one of the two groups.' % (host, name, VARIABLE, group))
 
 
@@ -159,5 +151,5 @@ def differing_setting(name, members, value_of, variable, default):
         return None
     return ('the hosts of the installation %s set %s to different values: %s. It is one setting for the whole '
             'installation: set it in the variables of the group %s.' % (
-                name, variable, '; '.join('%s on %s' % (value, _names(hosts)) for value, hosts in sorted(values.items())),
+                name, variable, '; '.join('%s on %s' % (value, host_names(hosts)) for value, hosts in sorted(values.items())),
                 name))

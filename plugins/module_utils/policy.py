@@ -68,13 +68,6 @@ class PolicyError(ValueError):
         self.by_host = by_host or {}
 
 
-def listing(items, limit):
-    """Items joined with commas, the first limit of them and a count of the rest."""
-    if len(items) <= limit:
-        return ', '.join(items)
-    return '%s and %d more' % (', '.join(items[:limit]), len(items) - limit)
-
-
 def _fail(variable, value, why):
     raise PolicyError('%s: %r %s' % (variable, value, why))
 

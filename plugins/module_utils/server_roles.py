@@ -12,6 +12,8 @@ __metaclass__ = type
 
 import difflib
 
+from ansible_collections.bluemind.firewall.plugins.module_utils.messages import add_error, host_names
+
 ROLES = ('bm/core', 'bm/nginx', 'bm/nginx-edge', 'mail/smtp', 'mail/smtp-edge', 'mail/imap', 'bm/pgsql',
          'bm/pgsql-data', 'bm/es', 'bm/es-data', 'metrics/influxdb', 'bm/keycloak')
 # Accepted, not required by any BlueMind installation.
@@ -19,14 +21,6 @@ OPTIONAL_ROLES = ('directory/bm-master',)
 # In the flow table: every BlueMind server of the installation.
 ANY = 'any'
 VARIABLE = 'bluemind_firewall_roles'
-
-
-def _names(hosts):
-    return ', '.join(sorted(hosts))
-
-
-def _add(errors, host, message):
-    errors[host] = (errors[host] + ' ' + message) if host in errors else message
 
 
 def check_installation_roles(roles_by_host):
@@ -38,31 +32,31 @@ def check_installation_roles(roles_by_host):
     for host in sorted(roles_by_host):
         roles = roles_by_host[host]
         if roles is None or roles == [] or roles == '':
-            _add(errors, host, '%s of %s is empty: with bluemind_firewall_flows: roles, every host lists its BlueMind '
+            add_error(errors, host, '%s of %s is empty: with bluemind_firewall_flows: roles, every host lists its BlueMind '
                                'server roles, as the admin console names them (%s).' % (VARIABLE, host, ', '.join(ROLES)))
             continue
         if isinstance(roles, str) or not isinstance(roles, (list, tuple)):
-            _add(errors, host, '%s of %s: %r must be a list of role tags, such as [bm/core, bm/nginx].'
+            add_error(errors, host, '%s of %s: %r must be a list of role tags, such as [bm/core, bm/nginx].'
                  % (VARIABLE, host, roles))
             continue
         for role in roles:
             if role not in known:
                 close = difflib.get_close_matches(str(role), known, 1)
-                _add(errors, host, '%s of %s: %r is not a BlueMind server role%s; known: %s.' % (
+                add_error(errors, host, '%s of %s: %r is not a BlueMind server role%s; known: %s.' % (
                     VARIABLE, host, role, ' (did you mean %s?)' % close[0] if close else '', ', '.join(known)))
         valid[host] = set(roles)
     cores = sorted(host for host, roles in valid.items() if 'bm/core' in roles)
     if len(cores) != 1 and len(valid) == len(roles_by_host):
         for host in sorted(roles_by_host):
-            _add(errors, host, 'the installation has %s: BlueMind runs exactly one core (bm/core).' % (
-                'no host with bm/core' if not cores else '%d hosts with bm/core (%s)' % (len(cores), _names(cores))))
+            add_error(errors, host, 'the installation has %s: BlueMind runs exactly one core (bm/core).' % (
+                'no host with bm/core' if not cores else '%d hosts with bm/core (%s)' % (len(cores), host_names(cores))))
     for host, roles in sorted(valid.items()):
         if 'bm/nginx' in roles and 'bm/core' not in roles:
-            _add(errors, host, '%s of %s: bm/nginx without bm/core - BlueMind\'s nginx reaches the core\'s services '
+            add_error(errors, host, '%s of %s: bm/nginx without bm/core - BlueMind\'s nginx reaches the core\'s services '
                                'on the loopback, so it runs on the core host; a proxy of its own is bm/nginx-edge.'
                  % (VARIABLE, host))
         if 'mail/imap' in roles and 'bm/pgsql-data' not in roles:
-            _add(errors, host, '%s of %s: mail/imap without bm/pgsql-data - BlueMind places a mailbox server and its '
+            add_error(errors, host, '%s of %s: mail/imap without bm/pgsql-data - BlueMind places a mailbox server and its '
                                'database shard on the same host.' % (VARIABLE, host))
     return errors
 

@@ -23,8 +23,9 @@ from ansible_collections.bluemind.firewall.plugins.module_utils.packet_space imp
     CODE, CT, DADDR, DPORT, FAMILY, IIF, PROTO, SADDR, SPORT, TTL, TYPE,
 )
 from ansible_collections.bluemind.firewall.plugins.module_utils.policy import (
-    ADMIN, CLUSTER, EVERYONE, FAMILIES, NOBODY, READABLE_SCHEMAS, PolicyError, listing as _listed,
+    ADMIN, CLUSTER, EVERYONE, FAMILIES, NOBODY, READABLE_SCHEMAS, PolicyError,
 )
+from ansible_collections.bluemind.firewall.plugins.module_utils.messages import listing as _listed
 from ansible_collections.bluemind.firewall.plugins.module_utils.ruleset import (
     CLOSED, OPEN, REDIRECT, Evaluator, Host, describe,
 )
