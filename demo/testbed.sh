@@ -1,4 +1,16 @@
 #!/usr/bin/env bash
-# The demo's containers: demo/testbed.sh up | down
-exec "$(dirname "$0")/../tests/harness/testbed.sh" "${1:?up or down}" bmfw-demo 43 \
-  mx1:11:bookworm mx2:12:bullseye internet:99:bookworm
+# The demo's containers, on one network: demo/testbed.sh up [cluster|split] | down
+#   cluster: mx1, mx2 and internet, a host outside (make demo, then make converge-oldest)
+#   split: core and edge, a BlueMind 5 split deployment beside them (make demo)
+# down removes every one of them and the network.
+set -euo pipefail
+cluster=(mx1:11:bookworm mx2:12:bullseye internet:99:bookworm)
+split=(core:21:bookworm edge:22:bookworm)
+action=${1:?up or down}
+case "$action:${2:-cluster}" in
+  up:cluster) nodes=("${cluster[@]}") ;;
+  up:split) nodes=("${split[@]}") ;;
+  down:*) nodes=("${cluster[@]}" "${split[@]}") ;;
+  *) echo "usage: $0 up [cluster|split] | down" >&2; exit 2 ;;
+esac
+exec "$(dirname "$0")/../tests/harness/testbed.sh" "$action" bmfw-demo 43 "${nodes[@]}"

@@ -104,7 +104,7 @@ def _check_installation(inventory, name, installation):
     for host in installation['play_hosts']:
         if host not in inventory.members(name):
             add_error(errors, host, '%s is not a member of the group %s, which its %s names: add it to that '
-                               'group, or name the group that holds it.' % (host, name, VARIABLE))
+                                    'group, or name the group that holds it.' % (host, name, VARIABLE))
     elsewhere = {}
     for member in members:
         other = inventory.named(member)
@@ -137,7 +137,7 @@ def _check_host_groups(inventory, host, name, errors):
             continue
         if inventory.is_installation(group):
             add_error(errors, host, '%s is listed in two installations, %s (its %s) and %s: a host belongs to one '
-                               'installation; remove it from one of the two groups.' % (host, name, VARIABLE, group))
+                                    'installation; remove it from one of the two groups.' % (host, name, VARIABLE, group))
 
 
 def differing_setting(name, members, value_of, variable, default):

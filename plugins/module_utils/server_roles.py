@@ -33,11 +33,11 @@ def check_installation_roles(roles_by_host):
         roles = roles_by_host[host]
         if roles is None or roles == [] or roles == '':
             add_error(errors, host, '%s of %s is empty: with bluemind_firewall_flows: roles, every host lists its BlueMind '
-                               'server roles, as the admin console names them (%s).' % (VARIABLE, host, ', '.join(ROLES)))
+                                    'server roles, as the admin console names them (%s).' % (VARIABLE, host, ', '.join(ROLES)))
             continue
         if isinstance(roles, str) or not isinstance(roles, (list, tuple)):
             add_error(errors, host, '%s of %s: %r must be a list of role tags, such as [bm/core, bm/nginx].'
-                 % (VARIABLE, host, roles))
+                      % (VARIABLE, host, roles))
             continue
         for role in roles:
             if role not in known:
@@ -53,11 +53,11 @@ def check_installation_roles(roles_by_host):
     for host, roles in sorted(valid.items()):
         if 'bm/nginx' in roles and 'bm/core' not in roles:
             add_error(errors, host, '%s of %s: bm/nginx without bm/core - BlueMind\'s nginx reaches the core\'s services '
-                               'on the loopback, so it runs on the core host; a proxy of its own is bm/nginx-edge.'
-                 % (VARIABLE, host))
+                                    'on the loopback, so it runs on the core host; a proxy of its own is bm/nginx-edge.'
+                      % (VARIABLE, host))
         if 'mail/imap' in roles and 'bm/pgsql-data' not in roles:
             add_error(errors, host, '%s of %s: mail/imap without bm/pgsql-data - BlueMind places a mailbox server and its '
-                               'database shard on the same host.' % (VARIABLE, host))
+                                    'database shard on the same host.' % (VARIABLE, host))
     return errors
 
 
@@ -67,15 +67,17 @@ def _holds(roles, wanted):
 
 def flow_sources(flow_table, version, host, roles_by_host):
     """{port text: sorted hosts} that the flows of this BlueMind version admit into host, its own
-    roles deciding which flows arrive there and the other hosts' roles who sends them."""
+    roles deciding which flows arrive there and the other hosts' roles who sends them. A port whose
+    only caller is the host itself is not listed: the network has no part in that flow."""
     sources = {}
     for line in flow_table:
         if version not in line['versions'] or not _holds(roles_by_host[host], line['to']):
             continue
-        senders = set(other for other, roles in roles_by_host.items() if _holds(roles, line['from']))
+        # A host's calls to itself stay on the loopback: its own address is not a caller.
+        senders = set(other for other, roles in roles_by_host.items() if other != host and _holds(roles, line['from']))
         for port in line['ports']:
             sources.setdefault(str(port), set()).update(senders)
-    return dict((port, sorted(hosts)) for port, hosts in sources.items())
+    return dict((port, sorted(hosts)) for port, hosts in sources.items() if hosts)
 
 
 def serves(public_service_roles, version, roles, service):

@@ -13,6 +13,8 @@ import sys
 
 import yaml
 
+import roles_matrix
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ROLE = os.path.join(ROOT, 'roles', 'host_firewall')
 OPEN_TO = {
@@ -143,7 +145,8 @@ def flows_table():
     return lines
 
 
-TABLES = {'ports': ports_table, 'variables': variables_table, 'tested': tested_table, 'flows': flows_table}
+TABLES = {'ports': ports_table, 'variables': variables_table, 'tested': tested_table, 'flows': flows_table,
+          'role-reachability': roles_matrix.table}
 
 
 def render(text):

@@ -1,9 +1,13 @@
 """BlueMind's server roles: the installations BlueMind cannot run are refused naming the host and the
 value, and the flow table admits, into each host, exactly the callers its roles have."""
 
+import importlib.util
+import os
+
 import pytest
 
-from conftest import load_yaml
+import roles_matrix
+from conftest import ROOT, load_yaml
 
 from ansible_collections.bluemind.firewall.plugins.module_utils.server_roles import (
     check_installation_roles, flow_sources, serves)
@@ -41,6 +45,12 @@ def test_a_shard_admits_the_core_alone_and_reaches_the_core_as_a_postfix_host():
     assert opened('shard', 'core') == ['5432', '8021', '8022']
     assert opened('shard', 'edge') == []
     assert opened('core', 'shard') == sorted(['8090', HAZELCAST, '8086', '25'])
+
+
+def test_a_host_is_not_its_own_caller():
+    # The core is its own PostgreSQL, Elasticsearch and Keycloak host: those calls stay on the loopback.
+    assert opened('core', 'core') == []
+    assert '5432' not in flow_sources(FLOWS, 5, 'core', SPLIT)
 
 
 def test_bluemind_4_sends_mail_and_imap_to_the_shard_and_replication_to_the_core():
@@ -180,3 +190,30 @@ def test_ufw_holds_the_same_callers(port_table):
     assert sorted((rule['source'], rule['ports']) for rule in callers) == [
         ('192.0.2.10', '5432,8021,8022'), ('2001:db8::10', '5432,8021,8022')]
     assert not [rule for rule in rules if rule['comment'] == 'bluemind-firewall cluster']
+
+
+def _scenario_cases():
+    """The roles scenario's hand-written expectations (molecule/roles/tests/test_roles.py)."""
+    path = os.path.join(ROOT, 'molecule', 'roles', 'tests', 'test_roles.py')
+    spec = importlib.util.spec_from_file_location('roles_scenario_cases', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.CASES
+
+
+def _ports(texts):
+    found = set()
+    for text in texts:
+        first, dummy, last = text.partition('-')
+        found.update(range(int(first), int(last or first) + 1))
+    return found
+
+
+def test_the_roles_scenario_probes_for_real_what_the_policy_model_opens():
+    # The README's reachability table is the model's; the scenario's probes are written by hand.
+    model = roles_matrix.matrix()
+    cases = _scenario_cases()
+    assert len(cases) == sum(len(sources) for sources in model.values())
+    for source, target, open_ports in cases:
+        seen_as = roles_matrix.OUTSIDER if source == 'stranger' else source
+        assert _ports(model[target][seen_as]) == set(open_ports), (source, target)
