@@ -165,6 +165,30 @@ def test_cluster_sources_still_reach_every_internal_port(port_table):
     assert all(port in reached for port in internal)
 
 
+def test_a_public_port_that_is_a_flow_stays_open_to_its_callers_on_a_back_end(port_table):
+    # mail/smtp on a host of its own, behind the edge: 587 from the core, 25 from the edge and the shard.
+    roles = {'core': ['bm/core', 'bm/nginx', 'bm/pgsql', 'bm/es', 'metrics/influxdb', 'bm/keycloak'],
+             'smtp': ['mail/smtp'], 'edge': SPLIT['edge'], 'shard': SPLIT['shard']}
+    addresses = dict(ADDRESSES, smtp=['192.0.2.40', '2001:db8::40'])
+    record = build_policy(port_table, {'host': 'smtp', 'flows': 'roles', 'bluemind_version': 5, 'public': False,
+                                       'optional_services': ['submission']},
+                          {'group': 'customer', 'hosts': addresses, 'roles': roles}, FLOW_DATA)
+    assert sorted(reachable(record, ADDRESSES['core'][0])) == ['587', '8021', '8022']
+    for caller in ('edge', 'shard'):
+        assert sorted(reachable(record, ADDRESSES[caller][1])) == ['25']
+    assert reachable(record, '198.51.100.7') == {}
+
+
+def test_local_ports_stay_closed_and_extra_internal_ports_open_to_the_installation(port_table):
+    record = roles_policy(port_table, 'core', extra_internal_ports=[
+        {'port': 7000, 'proto': 'tcp', 'name': 'backup', 'description': 'Backup agent'}])
+    by_port = dict((item['port'], item) for item in record['ports'])
+    for local in ('2500', '5001', '8080', '8082', '8087'):
+        assert by_port[local]['allow'] == NOBODY
+    for caller in ('edge', 'shard'):
+        assert '7000' in reachable(record, ADDRESSES[caller][0])
+
+
 # ---- what the backends hold in roles mode ----
 from ansible_collections.bluemind.firewall.plugins.module_utils import ufw_view  # noqa: E402
 from ansible_collections.bluemind.firewall.plugins.module_utils.nftables_view import nftables_view  # noqa: E402
