@@ -13,6 +13,8 @@ with open(os.path.join(SHARED, 'vars', 'test_ports.yml')) as _handle:
 LISTENED = sorted(set(PORTS['ssh'] + PORTS['required'] + list(PORTS['optional'].values())
                       + PORTS['internal'] + PORTS['unlisted']))
 PROBE_TIMEOUT = 2.0
+# The rehearsal role's probe: the test bed probes the way a user's rehearsal does.
+PROBE = os.path.join(SHARED, '..', '..', 'roles', 'rehearsal', 'files', 'probe.py')
 
 
 def platforms(scenario_directory):
@@ -36,7 +38,7 @@ def probe(source, address, ports=None):
     ports = ports or LISTENED
     arguments = [str(PROBE_TIMEOUT), address, ','.join(str(p) for p in ports)]
     if source is None:
-        output = subprocess.run([sys.executable, os.path.join(SHARED, 'files', 'probe.py')] + arguments,
+        output = subprocess.run([sys.executable, PROBE] + arguments,
                                 capture_output=True, text=True, check=True).stdout
     else:
         output = podman(source, 'python3', '/usr/local/bin/bm-test-probe', *arguments)

@@ -1,4 +1,4 @@
-"""Test bed listener: accepts TCP on every port given, IPv4 and IPv6, and closes each connection.
+"""Listener of the rehearsal and of the test bed: accepts TCP on every port given, IPv4 and IPv6, and closes each connection.
 
 A port the firewall lets through then answers "open" to a probe, one it drops "filtered".
 """

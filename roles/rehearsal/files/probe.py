@@ -1,4 +1,4 @@
-"""Test bed probe: TCP connects to ADDRESS:PORT pairs at once and prints how each ended, as JSON.
+"""Probe of the rehearsal and of the test bed: TCP connects to ADDRESS:PORT pairs at once and prints how each ended, as JSON.
 
 usage: python3 probe.py [--source ADDRESS] TIMEOUT ADDRESS PORT[,PORT...] [ADDRESS PORT[,PORT...] ...]
 open: the handshake completed; refused: a RST came back; filtered: no answer within TIMEOUT.

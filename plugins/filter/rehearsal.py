@@ -1,0 +1,166 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, bluemind.firewall contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The steps of the rehearsal role (bluemind.firewall.rehearsal) that read the inventory and the probes."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+
+from ansible.errors import AnsibleFilterError
+from ansible_collections.bluemind.firewall.plugins.module_utils import rehearsal
+from ansible_collections.bluemind.firewall.plugins.module_utils.policy import summary
+
+_VARIABLE = 'bluemind_firewall_%s'
+SSH_PORT = 22
+
+
+def _ports(text):
+    first, dummy, last = str(text).partition('-')
+    return list(range(int(first), int(last or first) + 1))
+
+
+def _rule_sources(rules):
+    found = []
+    for rule in rules or []:
+        if isinstance(rule, dict):
+            found += [source for source in (rule.get('sources') or []) if source != 'cluster']
+    return found
+
+
+def rehearsal_plan(hostvars, hosts, prefix, machine_addresses, port_table):
+    """The rehearsal's containers, their addresses and the ports their listeners open, read from the
+    inventory variables of the hosts to rehearse."""
+    specs = {}
+    ports = set([SSH_PORT])
+    for entry in port_table:
+        ports.update(_ports(entry['port']))
+    for host in hosts:
+        variables = hostvars[host]
+        specs[host] = {
+            'address': variables.get(_VARIABLE % 'address'),
+            'ansible_host': variables.get('ansible_host'),
+            'admin_sources': variables.get(_VARIABLE % 'admin_sources'),
+            'cluster_sources': variables.get(_VARIABLE % 'cluster_sources'),
+            'rule_sources': _rule_sources(variables.get(_VARIABLE % 'extra_rules')),
+        }
+        ports.add(int(variables.get(_VARIABLE % 'ssh_port', SSH_PORT)))
+        for extra in ('extra_public_ports', 'extra_internal_ports'):
+            for item in variables.get(_VARIABLE % extra) or []:
+                if isinstance(item, dict) and item.get('proto', 'tcp') == 'tcp':
+                    ports.update(_ports(item.get('port')))
+    try:
+        found = rehearsal.plan(specs, prefix, machine_addresses)
+    except rehearsal.RehearsalError as exc:
+        raise AnsibleFilterError('Cannot rehearse this inventory, nothing was started: %s' % exc)
+    found['ports'] = sorted(ports)
+    machines = []
+    for name, entry in _sources(found):
+        addresses = entry['ipv4'] + entry['ipv6']
+        machines.append({'name': name, 'container': entry['container'], 'hostname': name.split('.')[0][:63],
+                         'addresses': addresses, 'setup': _link_setup(entry)})
+    found['machines'] = machines
+    found['containers'] = [machine['container'] for machine in machines]
+    # How the site and verify playbooks reach each host: its inventory name, its container.
+    found['reach'] = dict((host, entry['container']) for host, entry in found['hosts'].items())
+    found['probers'] = {}
+    for role in (rehearsal.OUTSIDER, rehearsal.ADMIN):
+        if found.get(role):
+            found['reach'][found[role]['container']] = found[role]['container']
+            found['probers'][found[role]['container']] = {}
+    return found
+
+
+def _link_setup(entry):
+    """The shell commands that give a container its addresses. The bridge has no router: every address
+    is on the link (default routes through the interface), each container answering for its own."""
+    commands = ['ip link set eth0 up']
+    commands += ['ip -4 address add %s/32 dev eth0' % address for address in entry['ipv4']]
+    commands += ['ip -6 address add %s/128 dev eth0 nodad' % address for address in entry['ipv6']]
+    commands += ['ip -4 route replace default dev eth0 src %s' % entry['ipv4'][0],
+                 'ip -6 route replace default dev eth0 src %s' % entry['ipv6'][0]]
+    return ' && '.join(commands)
+
+
+def _sources(plan):
+    """[(source name, its plan entry)]: every host, the outsider, the admin host."""
+    sources = sorted(plan['hosts'].items())
+    for role in (rehearsal.OUTSIDER, rehearsal.ADMIN):
+        if plan.get(role):
+            sources.append((role, plan[role]))
+    return sources
+
+
+def rehearsal_probes(plan):
+    """One probe command per source container: every port of every other host, at each address."""
+    commands = []
+    for name, source in _sources(plan):
+        argv = ['podman', 'exec', source['container'], 'python3', '/usr/local/bin/bmfw-rehearsal-probe', '1']
+        for target, entry in sorted(plan['hosts'].items()):
+            if target == name:
+                continue
+            for family in rehearsal.FAMILIES:
+                argv += [entry[family][0], ','.join(str(port) for port in plan['ports'])]
+        if len(argv) > 6:
+            commands.append({'source': name, 'argv': argv})
+    return commands
+
+
+def rehearsal_matrix(probe_results, plan, records, port_table):
+    """The reachability matrix: per host, what each source saw of each port over IPv4 and IPv6.
+
+    probe_results: the registered loop over rehearsal_probes; records: {host: its policy record}."""
+    services = {SSH_PORT: ('tcp', 'ssh')}
+    for entry in port_table:
+        for port in _ports(entry['port']):
+            services.setdefault(port, (entry['proto'], entry['service']))
+    matrix = {'hosts': {}}
+    for host, entry in sorted(plan['hosts'].items()):
+        record = records.get(host) or {}
+        named = dict(services)
+        for item in record.get('ports') or []:
+            for port in _ports(item['port']):
+                named[port] = (item.get('proto', 'tcp'), item.get('service') or item.get('name') or '')
+        matrix['hosts'][host] = {
+            'addresses': entry['ipv4'] + entry['ipv6'],
+            'summary': summary(record) if record else 'no record: the converge did not reach it',
+            'ports': [{'port': str(port), 'proto': named.get(port, ('tcp', ''))[0],
+                       'service': named.get(port, ('tcp', 'not a BlueMind port'))[1]} for port in plan['ports']],
+            'seen': {},
+        }
+    by_address = {}
+    for host, entry in plan['hosts'].items():
+        for family in rehearsal.FAMILIES:
+            by_address[entry[family][0]] = (host, family)
+    for result in probe_results:
+        source = result['item']['source']
+        try:
+            verdicts = json.loads(result.get('stdout') or '{}')
+        except ValueError:
+            raise AnsibleFilterError('the probe from %s printed no verdicts: %s' % (source, result.get('stderr')))
+        for key, verdict in verdicts.items():
+            address, port = key.rsplit(' ', 1)
+            host, family = by_address[address]
+            seen = matrix['hosts'][host]['seen'].setdefault(source, {'ipv4': {}, 'ipv6': {}})
+            seen[family][port] = verdict
+    return matrix
+
+
+def rehearsal_report(matrix, previous=None):
+    """The matrix as text, then what changed since the previous rehearsal (when there was one)."""
+    lines = rehearsal.table(matrix)
+    if previous:
+        found = rehearsal.changes(previous, matrix)
+        lines.append('since the previous rehearsal (%s):' % previous.get('when', 'no date'))
+        lines += ['  ' + line for line in found] or ['  no change: every probe saw what it saw then']
+    else:
+        lines.append('no previous rehearsal of this inventory to compare with')
+    return lines
+
+
+class FilterModule(object):
+    def filters(self):
+        return {'rehearsal_plan': rehearsal_plan, 'rehearsal_probes': rehearsal_probes,
+                'rehearsal_matrix': rehearsal_matrix, 'rehearsal_report': rehearsal_report}
