@@ -7,8 +7,8 @@ export PATH := $(ROOT)/.venv/bin:$(PATH)
 MOLECULE_SCENARIOS := cluster cluster-ufw roles roles-ufw ufw_handmade found_hosts single-bookworm single-bullseye \
 	single-trixie safe_change safe_change-ufw rollback_ssh rollback_ssh-ufw
 
-.PHONY: bootstrap venv demo demo-clean test unit core-matrix converge-oldest publish-checks lint sanity molecule \
-	benchmark benchmark-ufw docs build
+.PHONY: bootstrap venv demo demo-clean rehearse test unit core-matrix converge-oldest publish-checks lint sanity \
+	molecule rehearsals benchmark benchmark-ufw docs build
 
 bootstrap:
 	@tests/harness/bootstrap.sh
@@ -16,8 +16,19 @@ bootstrap:
 demo: bootstrap
 	@demo/run.sh
 
-test: bootstrap unit lint sanity core-matrix publish-checks molecule converge-oldest
+# Your own inventory rehearsed in containers, its hosts never contacted: make rehearse INVENTORY=inventory.yml
+# (ARGS="-e bluemind_firewall_play_group=GROUP" for another group than bluemind).
+rehearse: bootstrap
+	@test -n "$(INVENTORY)" || { echo "make rehearse INVENTORY=path/to/your/inventory.yml" >&2; exit 2; }
+	ansible-playbook -i "$(INVENTORY)" bluemind.firewall.rehearse $(ARGS)
+
+test: bootstrap unit lint sanity core-matrix publish-checks molecule rehearsals converge-oldest
 	@echo "make test: all passed"
+
+# The README's example inventories rehearsed as a user would (the playbook, and the molecule scenario
+# a user copies into their repository).
+rehearsals:
+	pytest -q tests/rehearsal
 
 # Only the Python venv (what make build and make docs need), not the container images.
 venv:

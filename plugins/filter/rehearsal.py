@@ -8,6 +8,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import re
 
 from ansible.errors import AnsibleFilterError
 from ansible_collections.bluemind.firewall.plugins.module_utils import rehearsal
@@ -15,6 +16,8 @@ from ansible_collections.bluemind.firewall.plugins.module_utils.policy import su
 
 _VARIABLE = 'bluemind_firewall_%s'
 SSH_PORT = 22
+# A line of a debug task's msg in the default callback's output: an item of its list, or the string.
+_MESSAGE = re.compile(r'^\s+(?:"msg": )?"((?:[^"\\]|\\.)*)",?$')
 
 
 def _ports(text):
@@ -116,7 +119,9 @@ def rehearsal_matrix(probe_results, plan, records, port_table):
     for entry in port_table:
         for port in _ports(entry['port']):
             services.setdefault(port, (entry['proto'], entry['service']))
-    matrix = {'hosts': {}}
+    # Who probed from where: the hosts, the outsider and the admin host, at their first addresses.
+    matrix = {'hosts': {}, 'sources': dict((name, {'ipv4': entry['ipv4'][0], 'ipv6': entry['ipv6'][0]})
+                                           for name, entry in _sources(plan))}
     for host, entry in sorted(plan['hosts'].items()):
         record = records.get(host) or {}
         named = dict(services)
@@ -160,7 +165,21 @@ def rehearsal_report(matrix, previous=None):
     return lines
 
 
+def rehearsal_messages(stdout):
+    """The messages a playbook run printed (its debug tasks' msg), out of its default output."""
+    found = []
+    for line in stdout.splitlines():
+        match = _MESSAGE.match(line)
+        if match:
+            try:
+                found.append(json.loads('"%s"' % match.group(1)))
+            except ValueError:
+                found.append(match.group(1))
+    return found
+
+
 class FilterModule(object):
     def filters(self):
         return {'rehearsal_plan': rehearsal_plan, 'rehearsal_probes': rehearsal_probes,
-                'rehearsal_matrix': rehearsal_matrix, 'rehearsal_report': rehearsal_report}
+                'rehearsal_matrix': rehearsal_matrix, 'rehearsal_report': rehearsal_report,
+                'rehearsal_messages': rehearsal_messages}

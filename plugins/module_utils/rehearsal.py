@@ -211,7 +211,7 @@ def _cell(seen, port):
     if ipv4 == ipv6:
         return _symbol(ipv4)
     if 'open' in (ipv4, ipv6):
-        return 'v4 only' if ipv4 == 'open' else 'v6 only'
+        return 'v4-only' if ipv4 == 'open' else 'v6-only'
     return '%s/%s' % (_symbol(ipv4), _symbol(ipv6))
 
 
@@ -246,14 +246,15 @@ def table(matrix):
         sources = sources_of(matrix, target)
         lines.append('%s (%s)%s' % (target, ', '.join(host['addresses']), ' - %s' % host['summary']
                                     if host.get('summary') else ''))
-        lines.append('  %-11s %-22s %s' % ('port', 'service', ''.join('%-12s' % source[:11] for source in sources)))
+        column = '%%-%ds' % (max([len(source) for source in sources] + [8]) + 2)
+        lines.append(('  %-11s %-22s %s' % ('port', 'service', ''.join(column % source for source in sources))).rstrip())
         names = dict((int(item['port']), item) for item in host['ports'])
         rows = [(port, (names[port]['proto'], names[port]['service'],
                         tuple(_cell(host['seen'][source], port) for source in sources))) for port in sorted(names)]
         for first, last, (proto, service, cells) in _runs(rows):
             port = _port_text(first, last) + ('' if proto == 'tcp' else '/' + proto)
-            lines.append('  %-11s %-22s %s' % (port, service[:22], ''.join('%-12s' % cell for cell in cells)))
-    lines.append('("-": no answer, dropped; "refused": the host answered with a reset; "v4 only"/"v6 only": '
+            lines.append(('  %-11s %-22s %s' % (port, service[:22], ''.join(column % cell for cell in cells))).rstrip())
+    lines.append('("-": no answer, dropped; "refused": the host answered with a reset; "v4-only"/"v6-only": '
                  'open over one family)')
     return lines
 

@@ -109,7 +109,7 @@ def test_the_matrix_has_a_column_per_source_and_runs_of_ports_in_one_line():
 def test_a_family_open_alone_is_said():
     matrix = _matrix(False)
     matrix['hosts']['mx1']['seen']['outsider']['ipv6']['22'] = 'open'
-    assert table(matrix)[2].split() == ['22', 'ssh', 'open', 'v6', 'only', 'open']
+    assert table(matrix)[2].split() == ['22', 'ssh', 'open', 'v6-only', 'open']
 
 
 def test_switching_a_service_on_shows_exactly_its_port_as_the_change():
