@@ -75,6 +75,7 @@ def check_matrix(matrix, inventory, printed):
                     cells.setdefault((target, int(port), source), {})[family] = int(port) in wanted
     # The printed table: one block per host, a row per port (or run of ports), a column per source.
     target = None
+    checked = set()
     for line in printed:
         head = re.match(r'^(\S+) \(', line)
         if head:
@@ -90,6 +91,8 @@ def check_matrix(matrix, inventory, printed):
                 want = {(True, True): 'open', (False, False): '-', (True, False): 'v4-only',
                         (False, True): 'v6-only'}[both['ipv4'], both['ipv6']]
                 assert cell == want, (target, port, source, cell, want)
+                checked.add((target, port, source))
+    assert checked == set(cells), 'the printed table leaves out %s' % sorted(set(cells) - checked)[:5]
 
 
 @pytest.fixture()
@@ -183,9 +186,8 @@ def test_the_cluster_with_the_molecule_scenario_a_user_copies(state):
         handle.write(output)
     for step in ('check', 'converge', 'idempotence', 'verify'):
         assert re.search(r'rehearsal\W+%s\W+Executed: Successful' % step, output), step
-    # molecule frames and wraps the playbooks' output: the matrix kept for the next rehearsal is read.
     matrix = the_matrix(str(state / 'state'))
     # The README's cluster gives no IPv6 admin source: the admin host reaches SSH over IPv4 only.
     ssh = matrix['hosts']['edge.example.com']['seen']['admin']
     assert (ssh['ipv4'][str(SSH)], ssh['ipv6'][str(SSH)]) == ('open', 'filtered')
-    check_matrix(matrix, inventory, [])
+    check_matrix(matrix, inventory, printed_report(output))
