@@ -132,3 +132,55 @@ def test_hosts_that_come_and_go_are_said():
     empty = {'hosts': {}}
     assert changes(empty, _matrix(False)) == ['mx1: new in this rehearsal']
     assert changes(_matrix(False), empty) == ['mx1: no longer in the inventory']
+
+
+# ---- the role's filters ----
+from ansible_collections.bluemind.firewall.plugins.filter.rehearsal import (  # noqa: E402
+    rehearsal_matrix, rehearsal_messages, rehearsal_plan, rehearsal_probes)
+
+TABLE = [{'port': 25, 'proto': 'tcp', 'service': 'smtp', 'class': 'required', 'versions': [4, 5]},
+         {'port': '5701-5702', 'proto': 'tcp', 'service': 'hazelcast', 'class': 'internal', 'versions': [4, 5]}]
+HOSTVARS = {'mx1': {'ansible_host': '10.0.0.1', 'bluemind_firewall_admin_sources': ['192.0.2.0/24'],
+                    'bluemind_firewall_extra_internal_ports': [{'port': 10050, 'name': 'zabbix'},
+                                                               {'port': 7000, 'proto': 'udp', 'name': 'backup'}]},
+            'mx2': {'bluemind_firewall_address': ['10.0.0.2', 'fd00:1::2'], 'bluemind_firewall_ssh_port': 2222}}
+
+
+def test_the_plan_listens_on_the_data_file_ssh_and_the_tcp_extra_ports_and_reaches_each_container():
+    found = rehearsal_plan(HOSTVARS, ['mx1', 'mx2'], 'rh', [], TABLE)
+    assert found['ports'] == [22, 25, 2222, 5701, 5702, 10050]
+    assert found['reach'] == {'mx1': 'rh-mx1', 'mx2': 'rh-mx2', 'rh-outsider': 'rh-outsider', 'rh-admin': 'rh-admin'}
+    assert found['probers'] == {'rh-outsider': {}, 'rh-admin': {}}
+    setup = dict((machine['name'], machine['setup']) for machine in found['machines'])
+    assert 'ip -4 address add 10.0.0.2/32 dev eth0' in setup['mx2']
+    assert 'ip -6 route replace default dev eth0 src fd00:1::2' in setup['mx2']
+
+
+def test_a_bad_inventory_stops_the_rehearsal_before_anything_starts():
+    with pytest.raises(Exception, match='nothing was started: hosts mx1 and mx2 both have the address 10.0.0.1'):
+        rehearsal_plan({'mx1': {'ansible_host': '10.0.0.1'}, 'mx2': {'ansible_host': '10.0.0.1'}},
+                       ['mx1', 'mx2'], 'rh', [], TABLE)
+
+
+def test_each_source_probes_every_other_host_and_never_itself():
+    found = rehearsal_plan(HOSTVARS, ['mx1', 'mx2'], 'rh', [], TABLE)
+    commands = dict((command['source'], command['argv']) for command in rehearsal_probes(found))
+    assert sorted(commands) == ['admin', 'mx1', 'mx2', 'outsider']
+    assert '10.0.0.1' not in commands['mx1'] and commands['mx1'][-4:-2] == ['10.0.0.2', '22,25,2222,5701,5702,10050']
+    assert '10.0.0.1' in commands['outsider'] and '10.0.0.2' in commands['outsider']
+
+
+def test_the_matrix_files_each_verdict_under_its_host_source_and_family():
+    found = rehearsal_plan(HOSTVARS, ['mx1', 'mx2'], 'rh', [], TABLE)
+    results = [{'item': {'source': 'outsider'}, 'stdout': '{"10.0.0.2 25": "open", "fd00:1::2 25": "filtered"}'}]
+    matrix = rehearsal_matrix(results, found, {}, TABLE)
+    assert matrix['hosts']['mx2']['seen'] == {'outsider': {'ipv4': {'25': 'open'}, 'ipv6': {'25': 'filtered'}}}
+    assert matrix['sources']['admin']['ipv4'] == '192.0.2.1'
+    names = dict((item['port'], item['service']) for item in matrix['hosts']['mx1']['ports'])
+    assert names['5701'] == 'hazelcast' and names['22'] == 'ssh' and names['10050'] == 'not a BlueMind port'
+
+
+def test_the_messages_of_a_run_are_read_out_of_its_output():
+    output = '\n'.join(['TASK [x] ***', 'ok: [localhost] => {', '    "msg": [', '        "a \\"quoted\\" line",',
+                        '        "last"', '    ]', '}', 'ok: [mx1] => {', '    "msg": "one string"', '}'])
+    assert rehearsal_messages(output) == ['a "quoted" line', 'last', 'one string']
