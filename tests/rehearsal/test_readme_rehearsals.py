@@ -191,3 +191,19 @@ def test_the_cluster_with_the_molecule_scenario_a_user_copies(state):
     ssh = matrix['hosts']['edge.example.com']['seen']['admin']
     assert (ssh['ipv4'][str(SSH)], ssh['ipv6'][str(SSH)]) == ('open', 'filtered')
     check_matrix(matrix, inventory, printed_report(output))
+
+
+def test_bad_input_fails_the_rehearsal_saying_why_and_leaves_nothing(state):
+    path = state / 'inventory.yml'
+    path.write_text(yaml.safe_dump({'bluemind': {'hosts': {
+        'mx1': {'ansible_host': '10.5.0.1', 'bluemind_firewall_optional_services': ['imapz']},
+        'mx2': {'ansible_host': '10.5.0.2'}}}}))
+    run = subprocess.run(['ansible-playbook', '-i', str(path), 'bluemind.firewall.rehearse'], capture_output=True,
+                         text=True, check=False)
+    assert run.returncode != 0
+    assert re.search(r"The site playbook failed against the containers .*'imapz' is not an optional service "
+                     r"\(did you mean imap\?\)", run.stdout)
+    assert not glob.glob(str(state / 'state' / '*'))
+    leftovers = subprocess.run(['podman', 'ps', '-a', '--format', '{{.Names}}'], capture_output=True, text=True,
+                               check=True).stdout.split()
+    assert not [name for name in leftovers if name.startswith('bmfw-rehearsal')]
