@@ -10,7 +10,7 @@ __metaclass__ = type
 import json
 import re
 
-from ansible.errors import AnsibleFilterError
+from ansible.errors import AnsibleFilterError, AnsibleUndefinedVariable
 from ansible_collections.bluemind.firewall.plugins.module_utils import rehearsal
 from ansible_collections.bluemind.firewall.plugins.module_utils.policy import summary
 
@@ -33,6 +33,20 @@ def _rule_sources(rules):
     return found
 
 
+def _value(variables, name):
+    """A host's variable; None when it is computed from facts, which the containers will gather (an
+    address then comes from the container, as the production host's from itself)."""
+    try:
+        value = variables[name]
+        # Ansible 2.19 hands an undefined value over as a marker that fails when it is used.
+        json.dumps(value)
+        return value
+    except KeyError:
+        return None
+    except (AnsibleUndefinedVariable, TypeError, ValueError):
+        return None
+
+
 def rehearsal_plan(hostvars, hosts, prefix, machine_addresses, port_table):
     """The rehearsal's containers, their addresses and the ports their listeners open, read from the
     inventory variables of the hosts to rehearse."""
@@ -43,8 +57,8 @@ def rehearsal_plan(hostvars, hosts, prefix, machine_addresses, port_table):
     for host in hosts:
         variables = hostvars[host]
         specs[host] = {
-            'address': variables.get(_VARIABLE % 'address'),
-            'ansible_host': variables.get('ansible_host'),
+            'address': _value(variables, _VARIABLE % 'address'),
+            'ansible_host': _value(variables, 'ansible_host'),
             'admin_sources': variables.get(_VARIABLE % 'admin_sources'),
             'cluster_sources': variables.get(_VARIABLE % 'cluster_sources'),
             'rule_sources': _rule_sources(variables.get(_VARIABLE % 'extra_rules')),

@@ -184,3 +184,18 @@ def test_the_messages_of_a_run_are_read_out_of_its_output():
     output = '\n'.join(['TASK [x] ***', 'ok: [localhost] => {', '    "msg": [', '        "a \\"quoted\\" line",',
                         '        "last"', '    ]', '}', 'ok: [mx1] => {', '    "msg": "one string"', '}'])
     assert rehearsal_messages(output) == ['a "quoted" line', 'last', 'one string']
+
+
+class _FactsNotGathered(dict):
+    """hostvars of a host whose address is a template of its facts, which the controller has not."""
+
+    def __getitem__(self, name):
+        if name == 'bluemind_firewall_address':
+            from ansible.errors import AnsibleUndefinedVariable
+            raise AnsibleUndefinedVariable("'ansible_default_ipv4' is undefined")
+        return dict.__getitem__(self, name)
+
+
+def test_an_address_computed_from_facts_is_left_to_the_container_and_allocated():
+    found = rehearsal_plan({'mx1': _FactsNotGathered(ansible_host='mx1.example.com')}, ['mx1'], 'rh', [], TABLE)
+    assert found['hosts']['mx1']['allocated'] == ['ipv4', 'ipv6']
