@@ -12,7 +12,7 @@ import re
 
 from ansible.errors import AnsibleFilterError, AnsibleUndefinedVariable
 from ansible_collections.bluemind.firewall.plugins.module_utils import rehearsal
-from ansible_collections.bluemind.firewall.plugins.module_utils.policy import summary
+from ansible_collections.bluemind.firewall.plugins.module_utils.policy import PolicyError, parse_port, summary
 
 _VARIABLE = 'bluemind_firewall_%s'
 SSH_PORT = 22
@@ -20,9 +20,9 @@ SSH_PORT = 22
 _MESSAGE = re.compile(r'^\s+(?:"msg": )?"((?:[^"\\]|\\.)*)",?$')
 
 
-def _ports(text):
-    first, dummy, last = str(text).partition('-')
-    return list(range(int(first), int(last or first) + 1))
+def _ports(value, variable):
+    first, last = parse_port(value, variable)
+    return range(first, last + 1)
 
 
 def _rule_sources(rules):
@@ -41,19 +41,24 @@ def _value(variables, name):
         # Ansible 2.19 hands an undefined value over as a marker that fails when it is used.
         json.dumps(value)
         return value
-    except KeyError:
-        return None
-    except (AnsibleUndefinedVariable, TypeError, ValueError):
+    except (KeyError, AnsibleUndefinedVariable, TypeError, ValueError):
         return None
 
 
 def rehearsal_plan(hostvars, hosts, prefix, machine_addresses, port_table):
     """The rehearsal's containers, their addresses and the ports their listeners open, read from the
     inventory variables of the hosts to rehearse."""
+    try:
+        return _plan(hostvars, hosts, prefix, machine_addresses, port_table)
+    except (rehearsal.RehearsalError, PolicyError) as exc:
+        raise AnsibleFilterError('Cannot rehearse this inventory, nothing was started: %s' % exc)
+
+
+def _plan(hostvars, hosts, prefix, machine_addresses, port_table):
     specs = {}
     ports = set([SSH_PORT])
     for entry in port_table:
-        ports.update(_ports(entry['port']))
+        ports.update(_ports(entry['port'], 'bluemind_firewall_port_table'))
     for host in hosts:
         variables = hostvars[host]
         specs[host] = {
@@ -67,11 +72,8 @@ def rehearsal_plan(hostvars, hosts, prefix, machine_addresses, port_table):
         for extra in ('extra_public_ports', 'extra_internal_ports'):
             for item in variables.get(_VARIABLE % extra) or []:
                 if isinstance(item, dict) and item.get('proto', 'tcp') == 'tcp':
-                    ports.update(_ports(item.get('port')))
-    try:
-        found = rehearsal.plan(specs, prefix, machine_addresses)
-    except rehearsal.RehearsalError as exc:
-        raise AnsibleFilterError('Cannot rehearse this inventory, nothing was started: %s' % exc)
+                    ports.update(_ports(item.get('port'), _VARIABLE % extra))
+    found = rehearsal.plan(specs, prefix, machine_addresses)
     found['ports'] = sorted(ports)
     machines = []
     for name, entry in _sources(found):
@@ -131,7 +133,7 @@ def rehearsal_matrix(probe_results, plan, records, port_table):
     probe_results: the registered loop over rehearsal_probes; records: {host: its policy record}."""
     services = {SSH_PORT: ('tcp', 'ssh')}
     for entry in port_table:
-        for port in _ports(entry['port']):
+        for port in _ports(entry['port'], 'bluemind_firewall_port_table'):
             services.setdefault(port, (entry['proto'], entry['service']))
     # Who probed from where: the hosts, the outsider and the admin host, at their first addresses.
     matrix = {'hosts': {}, 'sources': dict((name, {'ipv4': entry['ipv4'][0], 'ipv6': entry['ipv6'][0]})
@@ -140,7 +142,7 @@ def rehearsal_matrix(probe_results, plan, records, port_table):
         record = records.get(host) or {}
         named = dict(services)
         for item in record.get('ports') or []:
-            for port in _ports(item['port']):
+            for port in _ports(item['port'], 'the record\'s ports'):
                 named[port] = (item.get('proto', 'tcp'), item.get('service') or item.get('name') or '')
         matrix['hosts'][host] = {
             'addresses': entry['ipv4'] + entry['ipv6'],

@@ -17,7 +17,7 @@ __metaclass__ = type
 import ipaddress
 import re
 
-from ansible_collections.bluemind.firewall.plugins.module_utils.policy import PolicyError, host_addresses
+from ansible_collections.bluemind.firewall.plugins.module_utils.policy import PolicyError, host_addresses, port_text
 
 FAMILIES = ('ipv4', 'ipv6')
 # Where an address is allocated when the inventory gives none: documentation and unique-local ranges,
@@ -226,10 +226,6 @@ def _runs(rows):
     return runs
 
 
-def _port_text(first, last):
-    return str(first) if first == last else '%d-%d' % (first, last)
-
-
 def sources_of(matrix, target):
     """The matrix's sources for a target, in the order it prints them: peers, outsider, admin."""
     seen = matrix['hosts'][target]['seen']
@@ -252,7 +248,7 @@ def table(matrix):
         rows = [(port, (names[port]['proto'], names[port]['service'],
                         tuple(_cell(host['seen'][source], port) for source in sources))) for port in sorted(names)]
         for first, last, (proto, service, cells) in _runs(rows):
-            port = _port_text(first, last) + ('' if proto == 'tcp' else '/' + proto)
+            port = port_text(first, last) + ('' if proto == 'tcp' else '/' + proto)
             lines.append(('  %-11s %-22s %s' % (port, service[:22], ''.join(column % cell for cell in cells))).rstrip())
     lines.append('("-": no answer, dropped; "refused": the host answered with a reset; "v4-only"/"v6-only": '
                  'open over one family)')
@@ -303,5 +299,5 @@ def changes(previous, current):
                 said.append('opened to %s' % _families(opened))
             if closed:
                 said.append('closed to %s' % _families(closed))
-            lines.append('%s %s/%s (%s): %s' % (target, proto, _port_text(first, last), service, '; '.join(said)))
+            lines.append('%s %s/%s (%s): %s' % (target, proto, port_text(first, last), service, '; '.join(said)))
     return lines
