@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 
+import jinja2
 import yaml
 
 DEMO = os.path.dirname(os.path.abspath(__file__))
@@ -36,19 +37,26 @@ def addresses(container):
                                 check=True).stdout.split()[:2])
 
 
+def containers(inventory, names):
+    """{inventory name: container}, by the inventory's ansible_host (demo/testbed.sh's names)."""
+    template = jinja2.Template(inventory['all']['vars']['ansible_host'])
+    return dict((name, template.render(inventory_hostname=name)) for name in names)
+
+
 def main():
     path = sys.argv[1] if len(sys.argv) > 1 else os.path.join(DEMO, 'inventory.yml')
     with open(path) as handle:
         inventory = yaml.safe_load(handle)
     hosts = inventory['bluemind']['hosts']
     outsiders = list((inventory.get('bluemind_outsiders') or {}).get('hosts') or {})
+    container = containers(inventory, list(hosts) + outsiders)
     names = port_names()
     for node in hosts:
-        ipv4, ipv6 = addresses(node)
+        ipv4, ipv6 = addresses(container[node])
         columns = []
         for source in [other for other in hosts if other != node] + outsiders:
             columns += [('from %s v4' % source, source, ipv4), ('v6', source, ipv6)]
-        results = [bed.probe(source, address) for dummy, source, address in columns]
+        results = [bed.probe(container[source], address) for dummy, source, address in columns]
         print('\n%s  %s' % (node, hosts[node] or {}))
         print('%-6s %-56s' % ('port', 'service') + ''.join('%-18s' % title for title, dummy, dummy in columns))
         for port in bed.LISTENED:

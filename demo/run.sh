@@ -29,4 +29,4 @@ echo "== core (Debian 12, behind the edge) and edge (Debian 12, BlueMind's nginx
 "$demo/testbed.sh" up split
 show "$demo/split.yml"
 echo
-echo "The containers keep running: try 'podman exec core nft list ruleset'. Remove them with: make demo-clean"
+echo "The containers keep running: try 'podman exec bmfw-demo-core nft list ruleset'. Remove them with: make demo-clean"

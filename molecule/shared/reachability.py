@@ -17,6 +17,24 @@ PROBE_TIMEOUT = 2.0
 PROBE = os.path.join(SHARED, '..', '..', 'roles', 'rehearsal', 'files', 'probe.py')
 
 
+def _container_prefix():
+    """The prefix of the containers of the scenario molecule is running (driver.container_prefix), or
+    none outside molecule (the demo names its containers in full)."""
+    scenario = os.environ.get('MOLECULE_SCENARIO_DIRECTORY')
+    if not scenario:
+        return ''
+    with open(os.path.join(scenario, 'molecule.yml')) as handle:
+        return yaml.safe_load(handle)['driver'].get('container_prefix', '')
+
+
+CONTAINER_PREFIX = _container_prefix()
+
+
+def container(name):
+    """The podman container of a host of the scenario (or of the demo, named in full)."""
+    return CONTAINER_PREFIX + name
+
+
 def platforms(scenario_directory):
     """{name: {'ipv4': address, 'ipv6': address}} from the scenario's molecule.yml."""
     with open(os.path.join(scenario_directory, 'molecule.yml')) as handle:
@@ -28,13 +46,13 @@ def platforms(scenario_directory):
     return result
 
 
-def podman(container, *command):
-    return subprocess.run(['podman', 'exec', container] + list(command),
+def podman(host, *command):
+    return subprocess.run(['podman', 'exec', container(host)] + list(command),
                           capture_output=True, text=True, check=True).stdout
 
 
 def probe(source, address, ports=None):
-    """{port: 'open' | 'refused' | 'filtered'} as seen from the container source (None: this machine)."""
+    """{port: 'open' | 'refused' | 'filtered'} as seen from the host source (None: this machine)."""
     ports = ports or LISTENED
     arguments = [str(PROBE_TIMEOUT), address, ','.join(str(p) for p in ports)]
     if source is None:

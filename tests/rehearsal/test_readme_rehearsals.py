@@ -18,6 +18,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 with open(os.path.join(ROOT, 'roles', 'host_firewall', 'vars', 'main.yml')) as _handle:
     PORT_TABLE = yaml.safe_load(_handle)['bluemind_firewall_port_table']
 SSH = 22
+# The rehearsals' containers and network: a name of the tests' own, so that a user's rehearsal (default
+# bmfw-rehearsal) may run beside make test and neither removes the other's containers.
+NAME = 'bmfw-test-rehearsal'
 MESSAGE = re.compile(r'^\s+(?:"msg": )?"((?:[^"\\]|\\.)*)",?$')
 
 
@@ -104,7 +107,8 @@ def state(tmp_path, monkeypatch):
 
 
 def rehearse(inventory_path, *arguments):
-    run = subprocess.run(['ansible-playbook', '-i', inventory_path, 'bluemind.firewall.rehearse'] + list(arguments),
+    run = subprocess.run(['ansible-playbook', '-i', inventory_path, 'bluemind.firewall.rehearse',
+                          '-e', 'bluemind_firewall_rehearsal_name=%s' % NAME] + list(arguments),
                          capture_output=True, text=True, check=False)
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
     return run.stdout
@@ -137,14 +141,14 @@ def test_one_server_then_a_service_switched_on(state):
         ['ip', '-o', 'address', 'show', 'scope', 'global'], capture_output=True, text=True, check=True).stdout.split()
         if re.match(r'^[0-9a-f:.]+/\d+$', address)]
     assert mine
-    probe = ['podman', 'exec', 'bmfw-rehearsal-outsider', 'python3', '/usr/local/bin/bmfw-rehearsal-probe', '1']
+    probe = ['podman', 'exec', NAME + '-outsider', 'python3', '/usr/local/bin/bmfw-rehearsal-probe', '1']
     for address in mine:
         probe += [address, '22,80,443']
     seen = json.loads(subprocess.run(probe, capture_output=True, text=True, check=True).stdout)
     assert set(seen.values()) == {'filtered'}, seen
     # A reply could also have left by this machine's own network: what shows that nothing arrived here is
     # that no neighbour answered for these addresses on the bridge.
-    neighbours = subprocess.run(['podman', 'exec', 'bmfw-rehearsal-outsider', 'ip', 'neigh', 'show'],
+    neighbours = subprocess.run(['podman', 'exec', NAME + '-outsider', 'ip', 'neigh', 'show'],
                                 capture_output=True, text=True, check=True).stdout.splitlines()
     answered = [line for line in neighbours if line.split()[0] in mine and 'lladdr' in line]
     assert [line for line in neighbours if line.split()[0] in mine] and not answered, neighbours
@@ -170,13 +174,17 @@ def test_one_server_then_a_service_switched_on(state):
     assert os.listdir(str(state / 'state')) == [os.path.basename(glob.glob(str(state / 'state' / 'matrix-*.json'))[0])]
     leftovers = subprocess.run(['podman', 'ps', '-a', '--format', '{{.Names}}'], capture_output=True, text=True,
                                check=True).stdout.split()
-    assert not [name for name in leftovers if name.startswith('bmfw-rehearsal')]
+    assert not [name for name in leftovers if name.startswith(NAME)]
 
 
 def test_the_cluster_with_the_molecule_scenario_a_user_copies(state):
     inventory = readme_inventory('A cluster: an edge server that faces the Internet and back ends that only the cluster reaches.')
     project = state / 'project'
     shutil.copytree(os.path.join(ROOT, 'roles', 'rehearsal', 'files', 'molecule'), str(project / 'molecule'))
+    scenario = project / 'molecule' / 'rehearsal' / 'molecule.yml'
+    config = yaml.safe_load(scenario.read_text())
+    config['ansible']['executor']['args']['ansible_playbook'].append('--extra-vars=bluemind_firewall_rehearsal_name=%s' % NAME)
+    scenario.write_text(yaml.safe_dump(config))
     (project / 'inventory.yml').write_text(yaml.safe_dump(inventory))
     run = subprocess.run(['molecule', 'test', '-s', 'rehearsal'], cwd=str(project), capture_output=True, text=True,
                          check=False)
@@ -198,12 +206,12 @@ def test_bad_input_fails_the_rehearsal_saying_why_and_leaves_nothing(state):
     path.write_text(yaml.safe_dump({'bluemind': {'hosts': {
         'mx1': {'ansible_host': '10.5.0.1', 'bluemind_firewall_optional_services': ['imapz']},
         'mx2': {'ansible_host': '10.5.0.2'}}}}))
-    run = subprocess.run(['ansible-playbook', '-i', str(path), 'bluemind.firewall.rehearse'], capture_output=True,
-                         text=True, check=False)
+    run = subprocess.run(['ansible-playbook', '-i', str(path), 'bluemind.firewall.rehearse',
+                          '-e', 'bluemind_firewall_rehearsal_name=%s' % NAME], capture_output=True, text=True, check=False)
     assert run.returncode != 0
     assert re.search(r"The site playbook failed against the containers .*'imapz' is not an optional service "
                      r"\(did you mean imap\?\)", run.stdout)
     assert not glob.glob(str(state / 'state' / '*'))
     leftovers = subprocess.run(['podman', 'ps', '-a', '--format', '{{.Names}}'], capture_output=True, text=True,
                                check=True).stdout.split()
-    assert not [name for name in leftovers if name.startswith('bmfw-rehearsal')]
+    assert not [name for name in leftovers if name.startswith(NAME)]

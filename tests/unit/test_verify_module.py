@@ -36,6 +36,28 @@ esac
 '''
 
 
+# The module reads forwarding from /proc/sys: it is given the recorded host's values (host.json), not this
+# machine's, which podman's networks change (a DNAT's verdict depends on it).
+RECORDED_SYSCTLS = '''
+import builtins, io, json, os, runpy, sys
+with open(os.path.join(os.environ['STATE'], 'host.json')) as handle:
+    forwarding = json.load(handle).get('forwarding') or {}
+recorded = {'/proc/sys/net/ipv4/ip_forward': forwarding.get('4'),
+            '/proc/sys/net/ipv6/conf/all/forwarding': forwarding.get('6')}
+real_open = builtins.open
+def recorded_open(path, *args, **kwargs):
+    if path in recorded:
+        if recorded[path] is None:
+            raise IOError('not recorded: %s' % path)
+        return io.StringIO('%s\\n' % recorded[path])
+    return real_open(path, *args, **kwargs)
+builtins.open = recorded_open
+module = sys.argv[1]
+sys.argv = sys.argv[1:]
+runpy.run_path(module, run_name='__main__')
+'''
+
+
 @pytest.fixture
 def host(tmp_path):
     tools = tmp_path / 'bin'
@@ -55,8 +77,8 @@ def run(host, state='collection_only', check=False, **args):
     args_file.write_text(json.dumps({'ANSIBLE_MODULE_ARGS': args}))
     env = dict(os.environ, STATE=os.path.join(LIVE, state), PATH='%s:/usr/bin:/bin' % host['bin'],
                PYTHONPATH=os.pathsep.join(sys.path))
-    done = subprocess.run([sys.executable, MODULE, str(args_file)], capture_output=True, text=True, env=env,
-                          check=False)
+    done = subprocess.run([sys.executable, '-c', RECORDED_SYSCTLS, MODULE, str(args_file)], capture_output=True,
+                          text=True, env=env, check=False)
     return json.loads(done.stdout)
 
 

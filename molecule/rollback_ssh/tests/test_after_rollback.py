@@ -22,11 +22,11 @@ def test_the_first_policy_is_in_force_over_ipv4_and_ipv6():
 def test_no_change_waits_and_nothing_is_left_of_the_lost_change():
     # The last play restarted the host inside a change's window (which emptied /run), and the
     # confirmation reported the lost change, which removed its marker; the re-run changed nothing.
-    run = subprocess.run(['podman', 'exec', 'sshnode', 'ls', '-A', '/run/bluemind-firewall'],
+    run = subprocess.run(['podman', 'exec', bed.container('sshnode'), 'ls', '-A', '/run/bluemind-firewall'],
                          capture_output=True, text=True, check=False)
     assert 'pending.json' not in run.stdout and 'armed' not in run.stdout.split()
     assert '.change' not in bed.podman('sshnode', 'ls', '-A', '/etc/bluemind-firewall').split()
-    timer = subprocess.run(['podman', 'exec', 'sshnode', 'systemctl', 'is-active', 'bluemind-firewall-rollback.timer'],
+    timer = subprocess.run(['podman', 'exec', bed.container('sshnode'), 'systemctl', 'is-active', 'bluemind-firewall-rollback.timer'],
                            capture_output=True, text=True, check=False)
     assert timer.stdout.strip() == 'inactive'
     record = json.loads(bed.podman('sshnode', 'cat', '/etc/bluemind-firewall/policy.json'))
