@@ -85,6 +85,7 @@ class ActionModule(ActionBase):
                 installation['errors'] = exc.by_host or dict((member, str(exc)) for member in found_one['play_hosts'])
                 continue
             installation['hosts'] = cluster['hosts']
+            installation['origins'] = cluster['origins']
             warnings.extend(cluster['warnings'])
         if warnings:
             result['warnings'] = warnings

@@ -18,10 +18,12 @@ import re
 
 from ansible_collections.bluemind.firewall.plugins.module_utils import server_roles
 
-# The record's schema. 2 adds extra rules, drop logging and the BlueMind settings; verification
-# still reads records of schema 1 (see READABLE_SCHEMAS), so that an upgrade never breaks a check.
-SCHEMA_VERSION = 2
-READABLE_SCHEMAS = (1, 2)
+# The record's schema. 2 adds extra rules, drop logging and the BlueMind settings; 3 (record.py says
+# what) where addresses came from, written-out extra ports, and this round's protections and backend.
+# Verification still reads records of schema 1 and 2 (see READABLE_SCHEMAS), so that an upgrade never
+# breaks a check.
+SCHEMA_VERSION = 3
+READABLE_SCHEMAS = (1, 2, 3)
 BACKENDS = ('nftables', 'ufw')
 PROTOCOLS = ('tcp', 'udp')
 PORT_CLASSES = ('required', 'optional', 'internal', 'local')
@@ -243,6 +245,22 @@ def host_addresses(override, default_ipv4, default_ipv6):
     return found
 
 
+def address_origins(override, addresses):
+    """{family: 'inventory' | 'facts'} for each family a host has an address in: what host_addresses
+    took from bluemind_firewall_address, and what from the host's default routes."""
+    found = {}
+    for family, version in (('ipv4', 4), ('ipv6', 6)):
+        if not any(ipaddress.ip_address(address).version == version for address in addresses):
+            continue
+        if override in (None, '', []):
+            found[family] = 'facts'
+        elif isinstance(override, dict):
+            found[family] = 'inventory' if family in override else 'facts'
+        else:
+            found[family] = 'inventory'
+    return found
+
+
 def unlisted_addresses(addresses, all_addresses):
     """The host's other addresses that could source its cluster traffic (not link-local, loopback
     or multicast) and that its peers do not know it by."""
@@ -268,6 +286,7 @@ def resolve_cluster(group, members):
     if not members:
         raise PolicyError('bluemind_firewall_cluster_group: %r has no hosts in the inventory' % (group,))
     hosts = {}
+    origins = {}
     errors = {}
     warnings = []
     for name in sorted(members):
@@ -279,6 +298,7 @@ def resolve_cluster(group, members):
             continue
         if addresses:
             hosts[name] = addresses
+            origins[name] = address_origins(override, addresses)
         else:
             errors[name] = ('bluemind_firewall_address: no address known for cluster host %s of group %r. '
                             'Gather its facts in this run, or set bluemind_firewall_address for it. Under --limit, '
@@ -296,7 +316,7 @@ def resolve_cluster(group, members):
                 'family only).' % (name, ', '.join(others), ', '.join(addresses)))
     if errors:
         raise PolicyError(' '.join(errors[name] for name in sorted(errors)), by_host=errors)
-    return {'group': group, 'hosts': hosts, 'warnings': warnings}
+    return {'group': group, 'hosts': hosts, 'origins': origins, 'warnings': warnings}
 
 
 def _extra_ports(value, variable):
@@ -653,6 +673,7 @@ def build_policy(port_table, settings, cluster, flow_data=None):
         'ssh_port': ssh_port,
         'cluster_group': cluster['group'],
         'peers': peers,
+        'address_origins': dict((peer, (cluster.get('origins') or {}).get(peer, {})) for peer in peers),
         'cluster_sources': [_net_text(n) for n in cluster_sources],
         'sources': sources,
         'ports': ports,

@@ -223,6 +223,8 @@ class NftablesTable(object):
                     'pending': False, 'msg': 'nft is not installed yet: the ruleset could not be checked'}
         current_file = host_files.read(p['path'])
         current_record = host_files.read(p['record_path'])
+        for warning in record.moved_addresses(current_record, p['record']):
+            self.module.warn(warning)
         live = self.live_listing()
         try:
             recorded_sha = json.loads(current_record or '{}').get('nftables', {}).get('listing_sha256')

@@ -367,6 +367,8 @@ class UfwRules(object):
         dropin_differs = (host_files.read(p['boot_dropin_path']) != BOOT_DROPIN
                           or host_files.read(nftables_dropin) != NFTABLES_DROPIN)
         current_record = host_files.read(p['record_path'])
+        for warning in record.moved_addresses(current_record, p['record']):
+            self.module.warn(warning)
         wanted_record = self.record(current_record, enabled, input_policy)
 
         reasons = (['ufw installed'] if installed else []) + ['%s rules to remove' % item for item in replace]

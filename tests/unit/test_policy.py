@@ -124,7 +124,15 @@ def test_resolve_cluster_from_overrides_and_facts():
     })
     assert result == {'group': 'bluemind', 'hosts': {
         'mx1': ['192.0.2.10', '2001:db8::10'], 'mx2': ['192.0.2.11'],
-        'mx3': ['198.51.100.3'], 'mx4': ['198.51.100.4', '2001:db8::4']}, 'warnings': []}
+        'mx3': ['198.51.100.3'], 'mx4': ['198.51.100.4', '2001:db8::4']}, 'warnings': [], 'origins': {
+        'mx1': {'ipv4': 'facts', 'ipv6': 'facts'}, 'mx2': {'ipv4': 'facts'},
+        'mx3': {'ipv4': 'inventory'}, 'mx4': {'ipv4': 'inventory', 'ipv6': 'inventory'}}}
+
+
+def test_an_address_mapping_takes_one_family_from_the_inventory_and_the_other_from_facts():
+    result = resolve_cluster('bluemind', {'mx1': ({'ipv6': '2001:db8::99'}, V4, V6)})
+    assert result['hosts'] == {'mx1': ['192.0.2.10', '2001:db8::99']}
+    assert result['origins'] == {'mx1': {'ipv4': 'facts', 'ipv6': 'inventory'}}
 
 
 def test_resolve_cluster_names_every_host_without_an_address():

@@ -220,7 +220,7 @@ def test_probe_differences(expect, state, kind):
 
 @pytest.mark.parametrize('policy,message', [
     ([], 'expected the mapping'),
-    ({'schema': 3}, 'schema 3 is not one this version reads'),
+    ({'schema': 4}, 'schema 4 is not one this version reads'),
     ({'schema': 1, 'ports': []}, 'has no ports'),
     ({'schema': 1, 'ports': [{'first': 1}]}, 'lacks first, last, proto or allow'),
     ({'schema': 1, 'ports': [{'first': 1, 'last': 1, 'proto': 'tcp', 'allow': 'friends'}]}, 'allow'),
