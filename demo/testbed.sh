@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The demo's containers, on one network: demo/testbed.sh up [cluster|split] | down
-#   cluster: mx1, mx2 and internet, a host outside (make demo, then make converge-oldest)
+#   cluster: mx1, mx2 and internet, a host outside (make demo; make converge-oldest, under its own names)
 #   split: core and edge, a BlueMind 5 split deployment beside them (make demo)
 # down removes every one of them and the network. Each container is named bmfw-demo-NAME (the
 # inventories' ansible_host), a prefix that no test, scenario or rehearsal uses: make test may run while
