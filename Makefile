@@ -22,8 +22,22 @@ rehearse: bootstrap
 	@test -n "$(INVENTORY)" || { echo "make rehearse INVENTORY=path/to/your/inventory.yml" >&2; exit 2; }
 	ansible-playbook -i "$(INVENTORY)" bluemind.firewall.rehearse $(ARGS)
 
-test: bootstrap unit lint sanity core-matrix publish-checks molecule rehearsals converge-oldest
+# Two lanes side by side (the scenarios of each lane share no container, network or molecule state with
+# the other's): the checks with the rehearsals and the oldest-core converge, and the molecule scenarios.
+LANE_CHECKS := unit lint sanity publish-checks core-matrix rehearsals converge-oldest molecule-single-bookworm \
+	molecule-single-bullseye molecule-single-trixie molecule-ufw_handmade
+LANE_SCENARIOS := $(filter-out $(LANE_CHECKS),$(addprefix molecule-,$(MOLECULE_SCENARIOS)))
+
+test: bootstrap
+	@$(MAKE) --no-print-directory -j2 test-lane-checks test-lane-scenarios
 	@echo "make test: all passed"
+
+.PHONY: test-lane-checks test-lane-scenarios
+test-lane-checks:
+	@tests/harness/lane.sh checks $(LANE_CHECKS)
+
+test-lane-scenarios:
+	@tests/harness/lane.sh scenarios $(LANE_SCENARIOS)
 
 # The README's example inventories rehearsed as a user would (the playbook, and the molecule scenario
 # a user copies into their repository).

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# One lane of make test: runs the given make targets one after the other, each line of their output
+# prefixed with the lane's name (two lanes run side by side), and says how long each target took, so the
+# lanes can be balanced from any run's log. Stops at the first failing target.
+set -uo pipefail
+lane=$1
+shift
+started=$SECONDS
+for target in "$@"; do
+  begin=$SECONDS
+  make --no-print-directory "$target" 2>&1 | sed -u "s/^/[$lane] /"
+  rc=${PIPESTATUS[0]}
+  echo "[$lane] == $target: $((SECONDS - begin)) s, rc=$rc"
+  if [ "$rc" -ne 0 ]; then
+    echo "[$lane] == FAILED: $target" >&2
+    exit "$rc"
+  fi
+done
+echo "[$lane] == lane done in $((SECONDS - started)) s"
