@@ -11,10 +11,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import re
-
 from ansible_collections.bluemind.firewall.plugins.module_utils.policy import (
-    ADMIN, ANY_IPV4, ANY_IPV6, CALLERS_PREFIX, CLUSTER, EVERYONE, PROTOCOLS, merged_port_ranges, port_text)
+    ADMIN, ANY_IPV4, ANY_IPV6, CALLERS_PREFIX, CLUSTER, EVERYONE, PORT_PROTOCOLS, PROTOCOLS, comment_text,
+    merged_port_ranges, port_text)
 
 TABLE = 'bluemind_firewall'
 # Logged drops: a prefix that names the collection, at a rate that a port scan cannot turn into a
@@ -55,11 +54,11 @@ def _extra_rule_lines(policy, sets):
             if rule['destinations']:
                 words.append('%s daddr { %s }' % (match.split()[0], ', '.join(rule['destinations'][family])))
             if rule['ports']:
-                words.append('%s dport { %s }' % (rule['protocol_name'],
+                words.append('%s dport { %s }' % (PORT_PROTOCOLS[rule['protocol']],
                                                   ', '.join(port_text(first, last) for first, last in rule['ports'])))
             else:
                 words.append('meta l4proto %d' % rule['protocol'])
-            rules.append({'match': ' '.join(words), 'comment': 'extra rule: %s' % rule['comment']})
+            rules.append({'match': ' '.join(words), 'comment': _comment('extra rule: %s' % rule['comment'])})
     return rules
 
 
@@ -134,7 +133,7 @@ def nftables_view(policy):
 
 def _comment(words):
     """Text an nft comment holds safely: no quotes, at most 100 characters."""
-    return re.sub(r'[^A-Za-z0-9_.:@/, -]', '', words)[:100]
+    return comment_text(words, 100)
 
 
 def _labelled(elements, labels):

@@ -48,10 +48,12 @@ NOBODY = 'nobody'
 ANY_IPV4 = '0.0.0.0/0'
 ANY_IPV6 = '::/0'
 
-_NAME = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_.-]{0,47}$')
+# Every validator is used with fullmatch: '$' also matches before a trailing newline, which would
+# let "eth0\n" through to a rule that never matches (nft) or a rule split across two lines (ufw).
+_NAME = re.compile(r'[A-Za-z0-9][A-Za-z0-9_.-]{0,47}')
 # ASCII digits only: Python's int() also reads other scripts' digits, which no firewall tool does.
-_NUMBER = re.compile(r'^\s*([0-9]+)\s*$')
-_RANGE = re.compile(r'^\s*([0-9]+)\s*[-:]\s*([0-9]+)\s*$')
+_NUMBER = re.compile(r'\s*([0-9]+)\s*')
+_RANGE = re.compile(r'\s*([0-9]+)\s*[-:]\s*([0-9]+)\s*')
 # Ansible's own spellings of booleans (ansible.module_utils.parsing.convert_bool), so that
 # -e name=false on the command line means what it means everywhere else in Ansible.
 _TRUE = ('y', 'yes', 'on', '1', 'true', 't')
@@ -68,6 +70,18 @@ class PolicyError(ValueError):
     def __init__(self, message, by_host=None):
         super(PolicyError, self).__init__(message)
         self.by_host = by_host or {}
+
+
+_COMMENT_UNSAFE = re.compile(r'[^A-Za-z0-9_.:@/,()+ -]')
+
+
+def comment_text(words, limit=100):
+    """Text a rule comment holds safely with either backend, whatever the inventory put in it (host
+    names, in roles mode): ASCII letters, digits and "_.:@/,()+-" and spaces only, so no quote, newline,
+    "$", "`", "#", "%", "\\" or "}" reaches an nft file, ufw's user.rules or a shell line; at most limit
+    characters (None: no limit)."""
+    text = _COMMENT_UNSAFE.sub('', str(words))
+    return text if limit is None else text[:limit]
 
 
 def _fail(variable, value, why):
@@ -90,7 +104,7 @@ def parse_int(value, variable, minimum=None):
     if isinstance(value, bool) or not isinstance(value, (int, str)):
         _fail(variable, value, 'must be a whole number')
     if isinstance(value, str):
-        if not _NUMBER.match(value):
+        if not _NUMBER.fullmatch(value):
             _fail(variable, value, 'must be a whole number written with the digits 0-9')
         value = int(value)
     if minimum is not None and value < minimum:
@@ -114,10 +128,10 @@ def parse_port(value, variable):
         _fail(variable, value, 'is not a port number or range')
     if isinstance(value, int):
         first = last = value
-    elif isinstance(value, str) and _NUMBER.match(value):
+    elif isinstance(value, str) and _NUMBER.fullmatch(value):
         first = last = int(value)
-    elif isinstance(value, str) and _RANGE.match(value):
-        first, last = (int(part) for part in _RANGE.match(value).groups())
+    elif isinstance(value, str) and _RANGE.fullmatch(value):
+        first, last = (int(part) for part in _RANGE.fullmatch(value).groups())
     else:
         _fail(variable, value, 'is not a port number or a range "first-last"')
     for number in (first, last):
@@ -335,7 +349,7 @@ def _extra_ports(value, variable):
         if proto not in PROTOCOLS:
             _fail(where + '.proto', proto, 'must be tcp or udp')
         name = item.get('name')
-        if not isinstance(name, str) or not _NAME.match(name):
+        if not isinstance(name, str) or not _NAME.fullmatch(name):
             _fail(where + '.name', name, 'must be a short name of letters, digits, "_", "-" or "."')
         description = item.get('description', '')
         if not isinstance(description, str):
@@ -348,14 +362,18 @@ def _extra_ports(value, variable):
 # IP protocols an extra rule may name, and their numbers. nftables takes any number 0-255 as well;
 # ufw knows a fixed list of names (ufw 0.36.2; Debian 11's ufw 0.36 lacks vrrp, found on the host).
 IP_PROTOCOLS = {'icmp': 1, 'igmp': 2, 'ipv6': 41, 'tcp': 6, 'udp': 17, 'gre': 47, 'esp': 50, 'ah': 51,
-                'icmpv6': 58, 'ospf': 89, 'pim': 103, 'vrrp': 112, 'l2tp': 115, 'sctp': 132}
+                'icmpv6': 58, 'ospf': 89, 'pim': 103, 'vrrp': 112, 'l2tp': 115, 'sctp': 132, 'dccp': 33,
+                'udplite': 136}
 UFW_PROTOCOLS = ('tcp', 'udp', 'ipv6', 'esp', 'ah', 'igmp', 'gre', 'vrrp')
 # Protocols of one address family only (MLD, not IGMP, on IPv6; 6in4 travels over IPv4).
 _ONE_FAMILY = {'icmp': 'ipv4', 'igmp': 'ipv4', 'ipv6': 'ipv4', 'icmpv6': 'ipv6'}
 FAMILIES = ('ipv4', 'ipv6')
+# The IP protocols whose rules need ports, by number: a protocol given as a number is the same one.
+PORT_PROTOCOLS = {6: 'tcp', 17: 'udp', 33: 'dccp', 132: 'sctp', 136: 'udplite'}
+ANY_PORT = 'any'
 _EXTRA_RULE_KEYS = ('protocol', 'ports', 'destination', 'sources', 'interface', 'family', 'comment')
-_INTERFACE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_.@-]{0,14}$')
-_COMMENT = re.compile(r'^[A-Za-z0-9][A-Za-z0-9 _.,:/()+-]{0,63}$')
+_INTERFACE = re.compile(r'[A-Za-z0-9][A-Za-z0-9_.@-]{0,14}')
+_COMMENT = re.compile(r'[A-Za-z0-9][A-Za-z0-9 _.,:/()+-]{0,63}')
 
 
 def extra_rule_key(index):
@@ -371,7 +389,7 @@ def _protocol(value, backend, where):
             _fail(where, value, 'is not a protocol ufw knows (ufw knows %s); choose the nftables backend '
                                 'for it' % ', '.join(UFW_PROTOCOLS))
         return IP_PROTOCOLS[name], name
-    if isinstance(value, bool) or not (isinstance(value, int) or (isinstance(value, str) and _NUMBER.match(value))):
+    if isinstance(value, bool) or not (isinstance(value, int) or (isinstance(value, str) and _NUMBER.fullmatch(value))):
         _fail(where, value, 'is not a protocol name (%s) or number' % ', '.join(sorted(IP_PROTOCOLS)))
     number = int(value)
     if not 0 <= number <= 255:
@@ -381,6 +399,42 @@ def _protocol(value, backend, where):
                             'nftables backend' % ', '.join(UFW_PROTOCOLS))
     names = [name for name, known in IP_PROTOCOLS.items() if known == number]
     return number, names[0] if names else str(number)
+
+
+def _rule_ports(item, number, name, where):
+    """[[first, last], ...] of an extra rule: required for a protocol with ports, [] for the others.
+
+    A rule of a port protocol without ports would accept every port of it (PostgreSQL's included), so
+    "every port" must be written out: ports: any, or 1-65535, both kept as the one range 1-65535."""
+    ports = item.get('ports')
+    empty = ports is None or (isinstance(ports, (str, list, tuple)) and not [
+        port for port in (ports if isinstance(ports, (list, tuple)) else [ports]) if str(port).strip()])
+    if number not in PORT_PROTOCOLS:
+        if not empty:
+            _fail(where + '.ports', ports, 'is given for %s, which has no ports (%s do)' % (
+                name, ', '.join(PORT_PROTOCOLS.values())))
+        return []
+    if empty:
+        raise PolicyError(
+            '%s.ports: %r: the rule%s is %s, whose rules need ports: without them it would accept every %s port%s. '
+            'Write the ports (ports: [8080, "9000-9010"]), or, if every port is meant, write ports: any (or '
+            '1-65535). Nothing was changed.' % (
+                where, ports, ' (comment %r)' % item['comment'] if item.get('comment') else '', name, name,
+                ', PostgreSQL\'s included' if name == 'tcp' else ''))
+    listed = ports if isinstance(ports, (list, tuple)) else [ports]
+    if any(isinstance(port, str) and port.strip().lower() == ANY_PORT for port in listed):
+        if len(listed) > 1:
+            _fail(where + '.ports', ports, 'mixes any with other ports: write ports: any alone')
+        return [[1, 65535]]
+    ranges = [parse_port(port, where + '.ports') for port in listed]
+    return [list(pair) for pair in merged_port_ranges({'first': a, 'last': b} for a, b in ranges)]
+
+
+def every_port(rule):
+    """Whether an extra rule of the record accepts every port of its protocol: [[1, 65535]] written
+    out, or a schema 2 record's [] for a protocol with ports."""
+    ports = [list(pair) for pair in rule.get('ports') or []]
+    return ports == [[1, 65535]] or (not ports and rule.get('protocol') in PORT_PROTOCOLS)
 
 
 def _extra_rules(value, backend, cluster_networks):
@@ -408,13 +462,7 @@ def _extra_rules(value, backend, cluster_networks):
                 _fail(where + '.family', family, 'does not carry %s, an %s protocol' % (name, _ONE_FAMILY[name]))
             families = set((_ONE_FAMILY[name],))
 
-        ranges = []
-        if item.get('ports') not in (None, '', []):
-            if name not in PROTOCOLS:
-                _fail(where + '.ports', item['ports'], 'is given for %s, which has no ports (tcp and udp do)' % name)
-            listed = item['ports'] if isinstance(item['ports'], (list, tuple)) else [item['ports']]
-            ranges = [list(parse_port(port, where + '.ports')) for port in listed]
-            ranges = [list(pair) for pair in merged_port_ranges({'first': a, 'last': b} for a, b in ranges)]
+        ranges = _rule_ports(item, number, name, where)
 
         destinations = None
         if item.get('destination') not in (None, ''):
@@ -440,10 +488,10 @@ def _extra_rules(value, backend, cluster_networks):
                 sources[allow] = found
 
         interface = item.get('interface')
-        if interface is not None and not (isinstance(interface, str) and _INTERFACE.match(interface)):
+        if interface is not None and not (isinstance(interface, str) and _INTERFACE.fullmatch(interface)):
             _fail(where + '.interface', interface, 'is not an interface name (up to 15 letters, digits, "_.@-")')
         comment = item.get('comment', 'extra rule %d' % index)
-        if not isinstance(comment, str) or not _COMMENT.match(comment):
+        if not isinstance(comment, str) or not _COMMENT.fullmatch(comment):
             _fail(where + '.comment', comment, 'must be up to 64 letters, digits, spaces or "_.,:/()+-"')
         if not families:
             _fail(where, item, 'matches no address family: its family, destination and sources do not meet')
@@ -483,7 +531,7 @@ def check_port_table(table):
         for key, allowed in (('proto', PROTOCOLS), ('class', PORT_CLASSES), ('tls', TLS_MODES)):
             if entry.get(key) not in allowed:
                 _fail(where + '.' + key, entry.get(key), 'must be one of %s' % ', '.join(allowed))
-        if not isinstance(entry.get('service'), str) or not _NAME.match(entry['service']):
+        if not isinstance(entry.get('service'), str) or not _NAME.fullmatch(entry['service']):
             _fail(where + '.service', entry.get('service'), 'is not a service name')
         versions = entry.get('versions')
         if (not isinstance(versions, list) or not versions
@@ -504,7 +552,7 @@ def check_port_table(table):
 
 def parse_bluemind_version(value):
     """4 or 5, from an integer or its text (an extra variable on the command line is text)."""
-    if isinstance(value, str) and _NUMBER.match(value):
+    if isinstance(value, str) and _NUMBER.fullmatch(value):
         value = int(value)
     if isinstance(value, bool) or value not in BLUEMIND_VERSIONS:
         _fail('bluemind_firewall_bluemind_version', value, 'must be one of %s (the BlueMind major version)'
@@ -537,6 +585,19 @@ def _check_optional_services(table, version, enabled):
         close = difflib.get_close_matches(str(service), known, 1)
         _fail('bluemind_firewall_optional_services', service, 'is not an optional service%s; known: %s' % (
             ' (did you mean %s?)' % close[0] if close else '', ', '.join(known)))
+
+
+def _cluster_source(item):
+    """A network of bluemind_firewall_cluster_sources; a /0 (in any spelling) is refused: it would give
+    every internal port, PostgreSQL's included, to everyone while the summary says "to the cluster"."""
+    network = parse_network(item, 'bluemind_firewall_cluster_sources')
+    if network.prefixlen == 0:
+        _fail('bluemind_firewall_cluster_sources', item,
+              'is every IPv%d address: the cluster is a set of hosts. List the networks of the peers that are not '
+              'in the inventory (for example 192.0.2.0/24), or, to open a port to everyone, write an extra rule '
+              '(bluemind_firewall_extra_rules, with its ports and sources: ["0.0.0.0/0", "::/0"]). Nothing was '
+              'changed.' % network.version)
+    return network
 
 
 def _callers_audience(callers, hosts):
@@ -607,7 +668,7 @@ def build_policy(port_table, settings, cluster, flow_data=None):
               'inventory (host or group variables) or as an extra variable, where every step of the play '
               'reads the same value, not in a play\'s or a role\'s vars' % (cluster['group'],))
 
-    cluster_sources = [parse_network(item, 'bluemind_firewall_cluster_sources')
+    cluster_sources = [_cluster_source(item)
                        for item in _as_list(settings.get('cluster_sources'), 'bluemind_firewall_cluster_sources')]
     admin_items = settings.get('admin_sources')
     if admin_items is None:
@@ -715,10 +776,42 @@ def summary(record):
         words[audience] = 'from %s' % (', '.join(hosts) or 'the cluster sources')
     parts = ['%s: %s' % (words[audience], ', '.join(groups[audience]))
              for audience in [EVERYONE, CLUSTER] + callers + [ADMIN] if groups.get(audience)]
-    extras = ['%s%s%s' % (rule.get('protocol_name'), ' to %s' % ', '.join(
-        (rule.get('destinations') or {}).get('ipv4', []) + (rule.get('destinations') or {}).get('ipv6', []))
-        if rule.get('destinations') else '', ' on %s' % rule['interface'] if rule.get('interface') else '')
-        for rule in record.get('rules') or []]
+    extras = [_rule_words(rule, record.get('sources') or {}) for rule in record.get('rules') or []]
     if extras:
         parts.append('extra rules: %s' % ', '.join(extras))
     return '; '.join(parts) or 'nothing open'
+
+
+def _rule_words(rule, sources):
+    """An extra rule in words: its protocol, its ports ("every port" when all are open), where to, on
+    which interface, and from whom ("everyone" for 0.0.0.0/0 and ::/0, written out in the rule)."""
+    words = [str(rule.get('protocol_name'))]
+    if every_port(rule):
+        words.append('every port')
+    elif rule.get('ports'):
+        words.append(', '.join(port_text(first, last) for first, last in rule['ports']))
+    destinations = rule.get('destinations') or {}
+    if destinations:
+        words.append('to %s' % ', '.join(destinations.get('ipv4', []) + destinations.get('ipv6', [])))
+    if rule.get('interface'):
+        words.append('on %s' % rule['interface'])
+    words.append('from %s' % _audience_words(rule.get('allow'), sources))
+    return ' '.join(words)
+
+
+def _audience_words(allow, sources):
+    if allow == EVERYONE:
+        return 'everyone'
+    if allow == CLUSTER:
+        return 'the cluster'
+    networks = sources.get(allow) or {}
+    named = []
+    for family, everything in (('ipv4', ANY_IPV4), ('ipv6', ANY_IPV6)):
+        if everything in (networks.get(family) or []):
+            named.append('everyone over %s' % family.replace('ip', 'IP'))
+    others = [net for family in ('ipv4', 'ipv6') for net in networks.get(family) or [] if net not in (ANY_IPV4, ANY_IPV6)]
+    shown = 4 - len(named)
+    named.extend(others[:shown])
+    if len(others) > shown:
+        named.append('%d more' % (len(others) - shown))
+    return ' and '.join([', '.join(named[:-1]), named[-1]]) if len(named) > 1 else (named[0] if named else 'nobody')

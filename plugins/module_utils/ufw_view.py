@@ -14,9 +14,10 @@ __metaclass__ = type
 
 import binascii
 import ipaddress
+import shlex
 
 from ansible_collections.bluemind.firewall.plugins.module_utils.policy import (
-    ADMIN, ANY_IPV4, ANY_IPV6, CALLERS_PREFIX, CLUSTER, EVERYONE, PROTOCOLS, merged_port_ranges)
+    ADMIN, ANY_IPV4, ANY_IPV6, CALLERS_PREFIX, CLUSTER, EVERYONE, PROTOCOLS, comment_text, merged_port_ranges)
 
 # Every rule the collection adds carries a comment starting with this; the others are left alone.
 MARK = 'bluemind-firewall'
@@ -66,8 +67,15 @@ def _extra_rules(policy):
                     for group in ports:
                         rules.append({'proto': rule['protocol_name'], 'ports': group, 'source': source,
                                       'destination': destination, 'interface': rule['interface'],
-                                      'comment': '%s extra: %s' % (MARK, rule['comment'])})
+                                      'comment': _comment('%s extra: %s' % (MARK, rule['comment']))})
     return rules
+
+
+def _comment(words):
+    """The nftables backend's sanitizer: in roles mode the comment names inventory hosts. Not cut short:
+    ufw keeps it hex-encoded in its own files, and a shorter one would rewrite the off switch of every
+    host whose comment was long."""
+    return comment_text(words, None)
 
 
 def ufw_rules(policy):
@@ -86,7 +94,7 @@ def ufw_rules(policy):
             for source in sources:
                 for ports in port_groups(ranges):
                     rules.append({'proto': proto, 'ports': ports, 'source': source,
-                                  'comment': '%s %s' % (MARK, audience)})
+                                  'comment': _comment('%s %s' % (MARK, audience))})
     return rules + _extra_rules(policy)
 
 
@@ -265,9 +273,10 @@ def readd_command(rule, number=None):
     return words + (['comment', rule['comment']] if rule['comment'] else [])
 
 
-def command_text(words):
-    return 'ufw ' + ' '.join(word if word and all(c.isalnum() or c in ':,./-_' for c in word) else "'%s'" % word
-                             for word in words)
+def command_text(words, ufw='ufw'):
+    """A shell line running ufw with these words, each quoted: a comment read back from user.rules
+    (an administrator's) or built from inventory names can hold anything."""
+    return ' '.join(shlex.quote(word) for word in [ufw] + list(words))
 
 
 def listing(rules):

@@ -176,6 +176,7 @@ recorded:
 import json
 import os
 import re
+import shlex
 import shutil
 import stat
 
@@ -200,6 +201,7 @@ def _setting(text, name):
 
 
 UFW_CONF = '/etc/ufw/ufw.conf'
+_SAFE_PATH = re.compile(r'/[A-Za-z0-9/._-]+')
 SWITCH_UNIT = """# Managed by the Ansible collection bluemind.firewall: edits are replaced on the next run.
 # The off switch of the collection's ufw rules: stop takes them out (and gives ufw back its incoming
 # default, or disables it if the collection enabled it), disable keeps them out across reboots,
@@ -224,12 +226,14 @@ WantedBy=multi-user.target
 
 def switch_script(ufw, on, off, marker):
     """The shell script the unit runs: on and off each act once, the marker says which was last."""
+    # Every word quoted: the script runs as root, and a rule's comment (which names inventory hosts in
+    # roles mode) can change without any ufw command running, so only the quoting keeps it inert.
     def lines(commands):
-        return ''.join('    %s || true\n' % ufw_view.command_text(words).replace('ufw ', ufw + ' ', 1) for words in commands)
+        return ''.join('    %s || true\n' % ufw_view.command_text(words, ufw) for words in commands)
     return ('#!/bin/sh\n# Managed by the Ansible collection bluemind.firewall: written with the rules on every change.\n'
             'marker=%s\ncase "$1" in\n  on)\n    [ -e "$marker" ] || exit 0\n%s    rm -f "$marker" ;;\n'
             '  off)\n    [ -e "$marker" ] && exit 0\n    touch "$marker"\n%s    ;;\n'
-            '  *) echo "usage: $0 on|off" >&2; exit 2 ;;\nesac\n' % (marker, lines(on), lines(off)))
+            '  *) echo "usage: $0 on|off" >&2; exit 2 ;;\nesac\n' % (shlex.quote(marker), lines(on), lines(off)))
 
 
 UFW_FILES = ('/etc/ufw/user.rules', '/etc/ufw/user6.rules', DEFAULTS, UFW_CONF)
@@ -341,6 +345,12 @@ class UfwRules(object):
 
     def apply(self):
         change.check_timeout(self.module, self.params['confirm_timeout'])
+        # systemd expands "%" and "$" and reads quotes in the unit's ExecStart, which names the script:
+        # no quoting survives both, so a path outside these characters is refused.
+        for name in ('switch_script', 'unit_path'):
+            if not _SAFE_PATH.fullmatch(self.params[name] or ''):
+                self.module.fail_json(msg='%s: %r may hold only letters, digits and "/._-" (it is written into a '
+                                          'systemd unit); nothing was changed.' % (name, self.params[name]))
         if self.params['state'] == 'absent':
             return self.remove()
         p = self.params

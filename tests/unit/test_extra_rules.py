@@ -142,5 +142,5 @@ def test_nft_renders_every_kind(port_table):
 
 def test_the_summary_in_words_names_the_extra_rules(port_table):
     record = policy(port_table, [VRRP, {'protocol': 'esp', 'interface': 'eth1'}])
-    assert summary(record).endswith('; extra rules: vrrp to 224.0.0.18, esp on eth1')
+    assert summary(record).endswith('; extra rules: vrrp to 224.0.0.18 from the cluster, esp on eth1 from the cluster')
     assert 'extra rules' not in summary(policy(port_table, []))

@@ -106,7 +106,9 @@ VARIANTS = {
             {'protocol': 'vrrp', 'destination': '224.0.0.18'},
             {'protocol': 'vrrp', 'destination': 'ff02::12', 'interface': 'eth1'},
             {'protocol': 'udp', 'ports': [500, 4500, '6000-6010'], 'sources': ['cluster', '198.51.100.0/24']},
-            {'protocol': 132, 'sources': ['0.0.0.0/0']},
+            {'protocol': 132, 'ports': 'any', 'sources': ['0.0.0.0/0']},
+            {'protocol': 'dccp', 'ports': 5004},
+            {'protocol': 136, 'ports': '7000-7001', 'sources': ['::/0']},
             {'protocol': 'icmp', 'sources': ['0.0.0.0/0', '::/0']},
             {'protocol': 'esp', 'sources': ['198.51.100.0/24', '2001:db8::/32'], 'interface': 'wg0'}]},
 }

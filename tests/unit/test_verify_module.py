@@ -91,7 +91,9 @@ def test_the_collections_rules_pass_and_nothing_changes(host):
     assert result['policy']['peers']['rec2'] == ['10.89.45.12', 'fd42:89:45::12']
     # What the host lets in, in words, first in Ansible's output.
     assert result['about'].startswith('open to everyone: 25, 443, 993; to the cluster: 24, 1110, ')
-    assert result['about'].endswith('; to the admin sources: 22; extra rules: vrrp to 224.0.0.18, esp on eth0, udp')
+    assert result['about'].endswith('; to the admin sources: 22; extra rules: vrrp to 224.0.0.18 from the cluster, '
+                                    'esp on eth0 from 198.51.100.0/24, udp 500, 4500 from 10.89.45.11, 10.89.45.12, '
+                                    '192.0.2.0/24, 198.51.100.0/24 and 2 more')
     assert run(host, check=True)['compliant'] is True
 
 
