@@ -417,7 +417,7 @@ def _rule_ports(item, number, name, where):
     if empty:
         raise PolicyError(
             '%s.ports: %r: the rule%s is %s, whose rules need ports: without them it would accept every %s port%s. '
-            'Write the ports (ports: [8080, "9000-9010"]), or, if every port is meant, write ports: any (or '
+            'Write the ports (ports: [7000, "7100-7110"]), or, if every port is meant, write ports: any (or '
             '1-65535). Nothing was changed.' % (
                 where, ports, ' (comment %r)' % item['comment'] if item.get('comment') else '', name, name,
                 ', PostgreSQL\'s included' if name == 'tcp' else ''))
