@@ -338,8 +338,9 @@ probe_mismatches:
 about:
   description:
     - "What the policy lets in, in one sentence - the ports open to everyone, to the cluster, to the admin
-      sources, and the extra rules, as in C(open to everyone: PORT, PORT; to the cluster: PORT, ...).
-      Ansible prints it first."
+      sources, and the extra rules (protocol, ports or C(every port), and who - C(everyone), C(the cluster)
+      or the sources), as in C(open to everyone: PORT, PORT; to the cluster: PORT, ...; extra rules: tcp
+      every port from everyone). Ansible prints it first."
   returned: when O(static=true)
   type: str
 source_mismatches:

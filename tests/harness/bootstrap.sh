@@ -17,6 +17,23 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
+# ufw's own parser for tests/unit/test_hostile_input.py: the package extracted, not installed, into
+# .cache/ufw-tree, with its stock files in place; ufw --dry-run --rootdir/--datadir reads those, never
+# this machine's.
+tree="$root/.cache/ufw-tree"
+if [ ! -x "$tree/usr/sbin/ufw" ]; then
+  download=$(mktemp -d)
+  chmod 755 "$download"
+  if (cd "$download" && apt-get download -qq ufw >/dev/null 2>&1); then
+    mkdir -p "$tree" && dpkg -x "$download"/ufw_*.deb "$tree"
+    cp "$tree"/usr/share/ufw/iptables/* "$tree"/usr/share/ufw/ufw.conf "$tree/etc/ufw/"
+    mkdir -p "$tree/lib/ufw" && cp "$tree"/usr/share/ufw/iptables/user*.rules "$tree/lib/ufw/"
+  else
+    echo "bootstrap: could not download ufw; test_hostile_input.py checks ufw's lines only where it runs"
+  fi
+  rm -rf "$download"
+fi
+
 # A venv holding REQUIREMENTS, made again whenever that file changes.
 venv_for() {  # DIR REQUIREMENTS
   local dir=$1 requirements=$2 want
