@@ -50,10 +50,16 @@ options:
       - The off switch - C(systemctl stop) takes the collection's rules out (live and from ufw's files), puts
         back the incoming default ufw had before the collection, and disables ufw if the collection enabled
         it; C(systemctl disable) keeps them out across reboots; C(start) puts them back, as does the next run.
+      - An absolute path of letters, digits and C(/._-) only (systemd expands C(%) and C($) in a unit); another
+        fails the module before any change.
     type: path
     default: /etc/systemd/system/bluemind-firewall.service
   switch_script:
-    description: The script the off switch runs, written with the rules (beside it, C(ufw-off) marks the off state).
+    description:
+      - The script the off switch runs, written with the rules (beside it, C(ufw-off) marks the off state). Every
+        word of its ufw commands is quoted for the shell.
+      - An absolute path of letters, digits and C(/._-) only (the unit names it); another fails the module
+        before any change.
     type: path
     default: /etc/bluemind-firewall/ufw-switch.sh
   log_drops:

@@ -426,3 +426,30 @@ def test_the_ufw_check_sees_what_ufw_refuses(ufw_tree):
     done = subprocess.run(ufw_command(ufw_tree, ['allow', 'proto', 'tcp', 'to', 'any', 'port', '24']),
                           capture_output=True, text=True, check=False)
     assert done.returncode == 0 and '### tuple ### allow tcp 24 0.0.0.0/0 any 0.0.0.0/0 in' in done.stdout
+
+
+class _Refused(Exception):
+    pass
+
+
+class _PathModule(object):
+    def __init__(self, **params):
+        self.params = dict({'confirm_timeout': 0, 'state': 'present', 'switch_script': '/etc/bluemind-firewall/ufw-switch.sh',
+                            'unit_path': '/etc/systemd/system/bluemind-firewall.service'}, **params)
+
+    def get_bin_path(self, name, required=False):
+        return '/nonexistent/%s' % name
+
+    def fail_json(self, **kwargs):
+        raise _Refused(kwargs['msg'])
+
+
+@pytest.mark.parametrize('name, path', [('switch_script', "/etc/bluemind-firewall/ufw'$(id).sh"),
+                                        ('switch_script', '/etc/bluemind-firewall/ufw%n.sh'),
+                                        ('unit_path', '/etc/systemd/system/bluemind firewall.service'),
+                                        ('unit_path', 'bluemind-firewall.service')])
+def test_paths_written_into_the_unit_are_plain_or_refused(name, path):
+    from ansible_collections.bluemind.firewall.plugins.modules.ufw_rules import UfwRules
+    with pytest.raises(_Refused) as caught:
+        UfwRules(_PathModule(**{name: path})).apply()
+    assert caught.value.args[0].startswith('%s: ' % name) and 'nothing was changed' in caught.value.args[0]
