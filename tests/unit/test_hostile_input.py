@@ -300,13 +300,17 @@ def test_cluster_sources_of_everyone_name_the_variable_and_the_way_out(port_tabl
 
 
 @pytest.mark.parametrize('ports', ['any', 'ANY', ['any'], '1-65535', '1:65535', [1, '1-65535']])
-def test_every_port_written_out_is_one_range_said_every_port(port_table, ports):
+def test_every_port_written_out_is_one_range_said_every_port(port_table, checker, ports):
     from ansible_collections.bluemind.firewall.plugins.module_utils.policy import summary
     policy = plan(port_table, dict(BASE, bluemind_firewall_extra_rules=[
         {'protocol': 'tcp', 'ports': ports, 'sources': ['0.0.0.0/0', '::/0'], 'comment': 'all of it'}]))
     assert policy['rules'][0]['ports'] == [[1, 65535]] and policy['rules'][0]['allow'] == 'everyone'
     assert summary(policy).endswith('; extra rules: tcp every port from everyone')
     assert 'tcp dport { 1-65535 } accept' in render(nftables_view(policy))
+    extra = [rule for rule in ufw_view.ufw_rules(policy) if 'extra' in rule['comment']]
+    assert [rule['ports'] for rule in extra] == ['1:65535']
+    rc, out = checker.ufw(ufw_view.add_command(extra[0]))
+    assert rc == 0 and 'ERROR' not in out, out
 
 
 def test_one_family_of_everyone_is_said_so(port_table):
