@@ -457,3 +457,24 @@ def test_paths_written_into_the_unit_are_plain_or_refused(name, path):
     with pytest.raises(_Refused) as caught:
         UfwRules(_PathModule(**{name: path})).apply()
     assert caught.value.args[0].startswith('%s: ' % name) and 'nothing was changed' in caught.value.args[0]
+
+
+@needs_root
+def test_verification_reads_a_live_every_port_rule_as_the_record_says(port_table, tmp_path):
+    """The table with ports: any, loaded in a network namespace of its own, is what the record
+    expects; the same table against a record that names one port is exposed."""
+    from ansible_collections.bluemind.firewall.plugins.module_utils import verification
+    rules = [{'protocol': 'tcp', 'ports': 'any', 'sources': ['0.0.0.0/0', '::/0']},
+             {'protocol': 'sctp', 'ports': '1-65535', 'sources': ['0.0.0.0/0', '::/0']}]
+    policy = plan(port_table, dict(BASE, bluemind_firewall_extra_rules=rules))
+    path = tmp_path / 'ruleset.nft'
+    path.write_text(render(nftables_view(policy)))
+    done = subprocess.run(['unshare', '-n', 'sh', '-c', 'nft -f "$1" && nft -j list ruleset', 'sh', str(path)],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    live = verification.live_tables(done.stdout)
+    host = verification.LocalHost(['10.0.0.1', 'fd00::1'], [('10.0.0.0/24', 'eth0')], ['eth0'])
+    assert verification.compare(live, verification.ExpectedPolicy(policy), host)[1] == []
+    narrower = plan(port_table, dict(BASE, bluemind_firewall_extra_rules=[dict(rules[0], ports=7000), rules[1]]))
+    found = verification.compare(live, verification.ExpectedPolicy(narrower), host)[1]
+    assert found and set(item['kind'] for item in found) == {'exposed'}
