@@ -5,6 +5,7 @@ import os
 import stat
 
 import pytest
+from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.bluemind.firewall.plugins.module_utils import change, host_files
 
@@ -15,9 +16,14 @@ class Failed(Exception):
 
 class FakeModule(object):
     check_mode = False
+    # Ansible's own, for the record: it keeps a loosened file's mode and owner (see the tests below).
+    atomic_move = AnsibleModule.atomic_move
 
     def selinux_enabled(self):
         return False
+
+    def cleanup(self, path):
+        pass
 
     def fail_json(self, **kwargs):
         raise Failed(kwargs['msg'])
@@ -35,7 +41,7 @@ def renames(monkeypatch):
     real_rename = os.rename
 
     def rename(source, destination):
-        seen.append((os.path.basename(destination),) + attributes(source))
+        seen.append((os.path.basename(os.fsdecode(destination)),) + attributes(os.fsdecode(source)))
         real_rename(source, destination)
     monkeypatch.setattr(host_files.os, 'rename', rename)
     return seen
@@ -51,7 +57,7 @@ def test_the_content_is_synced_before_the_rename_and_the_directory_after(tmp_pat
         real_fsync(fd)
 
     def rename(source, destination):
-        calls.append(('rename', os.path.basename(destination)))
+        calls.append(('rename', os.path.basename(os.fsdecode(destination))))
         real_rename(source, destination)
     monkeypatch.setattr(os, 'fsync', fsync)
     monkeypatch.setattr(host_files.os, 'rename', rename)
@@ -93,7 +99,7 @@ def test_a_file_that_does_not_end_with_its_mode_fails_loudly(tmp_path, monkeypat
 
     def rename_then_loosen(source, destination):
         real_rename(source, destination)
-        os.chmod(destination, 0o644)
+        os.chmod(os.fsdecode(destination), 0o644)
     monkeypatch.setattr(host_files.os, 'rename', rename_then_loosen)
     with pytest.raises(Failed, match=r'policy.json was written but is mode 0644, not 0600'):
         host_files.write(FakeModule(), str(tmp_path / 'policy.json'), '{}\n', host_files.PRIVATE)
