@@ -252,9 +252,11 @@ class BmIptables(object):
                                  'keeps no inbound filter of bm-iptables. To give it back: systemctl unmask %s && '
                                  'systemctl enable --now %s' % (self.service, self.marker, self.service, self.service))
                 self.module.warn(result['msg'])
+            elif not exists:
+                result['msg'] = '%s is not installed: nothing to give back.' % self.service
             else:
-                result['msg'] = '%s was not turned off by bluemind.firewall: nothing to give back (%s).' % (
-                    self.service, unit_state)
+                result['msg'] = '%s was not turned off by bluemind.firewall: it is left as it is (%s, %s).' % (
+                    self.service, unit_state, 'active' if active else 'inactive')
             if self.module._diff:
                 result['diff'] = self.diff(unit_state, active, False, unit_state, active, False)
             return result
