@@ -4,7 +4,8 @@ the module with fake nft and systemctl commands (test_nftables_table_module.py).
 import os
 import stat
 
-from test_nftables_table_module import host, run  # noqa: F401  (host is a fixture)
+# host is a fixture: pytest finds it by name in this module.
+from test_nftables_table_module import host, run  # noqa: F401  # pylint: disable=unused-import
 
 
 def attributes(path):
