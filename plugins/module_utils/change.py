@@ -173,7 +173,7 @@ class Change(object):
         with open(self.path('armed'), 'w') as handle:
             handle.write('%d\n' % self.armed_at)
         if timeout and self.marker:
-            host_files.write(self.module, self.marker, '%s\n%r\n' % (UNCONFIRMED, self.armed_at), 0o600)
+            host_files.write(self.module, self.marker, '%s\n%r\n' % (UNCONFIRMED, self.armed_at), host_files.PRIVATE)
         if timeout:
             try:
                 start_timer(self.module, self.path('rollback.sh'), timeout)
@@ -243,7 +243,7 @@ class Change(object):
         self.write_script()
         pending = {'armed_at': self.armed_at, 'deadline': self.armed_at + self.timeout,
                    'timeout': self.timeout, 'steps': self.commit_steps}
-        host_files.write(self.module, self.path('pending.json'), json.dumps(pending) + '\n', 0o600)
+        host_files.write(self.module, self.path('pending.json'), json.dumps(pending) + '\n', host_files.PRIVATE)
         self.release()
         return {'pending': True, 'armed_at': self.armed_at, 'rollback_timeout': self.timeout}
 
@@ -326,11 +326,12 @@ def rolled_back(state_dir):
 
 def commit(module, steps):
     """Carry out the steps kept by Change.keep(), in order. A step is a mapping: write (path, with
-    content and mode), remove (path), remove_directory (when empty), run (argv), remove_ufw,
+    content and mode, root-owned), remove (path), remove_directory (when empty), run (argv), remove_ufw,
     remove_nftables (table, unit_path, ruleset_path)."""
     for step in steps:
         if 'write' in step:
-            host_files.write(module, step['write'], step['content'], int(step.get('mode', 0o644)))
+            # Every step names its mode; one without (kept by an earlier version) gets the strictest.
+            host_files.write(module, step['write'], step['content'], int(step.get('mode', host_files.PRIVATE)))
         elif 'remove' in step:
             _remove(step['remove'])
         elif 'remove_directory' in step:

@@ -256,6 +256,8 @@ class NftablesTable(object):
             reasons.append('boot unit not active')
         if not load and not record.same(current_record, _record(p['record'], recorded_sha)):
             reasons.append('record differs')
+        loose = host_files.loose(self.kept_files())
+        reasons.extend('%s is %s' % (path, wrong) for path, dummy, wrong in loose)
 
         result = {'changed': bool(reasons), 'loaded': load, 'reasons': reasons, 'pending': False,
                   'recorded': current_record is not None or not self.module.check_mode}
@@ -273,6 +275,7 @@ class NftablesTable(object):
                               'after_header': 'table inet %s as loaded from %s' % (p['table'], p['path'])})
             if 'record differs' in reasons:
                 diffs.append(record.diff(current_record, _record(p['record'], recorded_sha), p['record_path']))
+            diffs.extend(host_files.attributes_diff(path, mode) for path, mode, dummy in loose)
             if diffs:
                 result['diff'] = diffs if len(diffs) > 1 else diffs[0]
         if load:
@@ -303,12 +306,12 @@ class NftablesTable(object):
             # The ruleset that loaded until now stays beside the new one: the boot unit loads it
             # when the new file does not hold the whole table (a power cut while it was written).
             if current_file is not None:
-                work.keep({'write': p['path'] + '.previous', 'content': current_file, 'mode': 0o600})
-            work.keep({'write': p['path'], 'content': p['ruleset'], 'mode': 0o600})
+                work.keep({'write': p['path'] + '.previous', 'content': current_file, 'mode': host_files.PRIVATE})
+            work.keep({'write': p['path'], 'content': p['ruleset'], 'mode': host_files.PRIVATE})
         if unit_differs:
-            work.keep({'write': p['boot_unit_path'], 'content': p['boot_unit']})
+            work.keep({'write': p['boot_unit_path'], 'content': p['boot_unit'], 'mode': host_files.UNIT})
         if dropin_differs:
-            work.keep({'write': dropin_path, 'content': dropin})
+            work.keep({'write': dropin_path, 'content': dropin, 'mode': host_files.UNIT})
         if unit_differs or dropin_differs:
             work.keep({'run': [self.systemctl, 'daemon-reload']})
         if enable:
@@ -321,8 +324,10 @@ class NftablesTable(object):
         if backends.UFW in replace:
             work.keep({'remove_ufw': True})
         if load:
-            work.keep({'write': self.listing_path(), 'content': listing, 'mode': 0o600})
-        work.keep({'write': p['record_path'], 'content': record.text(_record(p['record'], listing_sha))})
+            work.keep({'write': self.listing_path(), 'content': listing, 'mode': host_files.PRIVATE})
+        work.keep({'write': p['record_path'], 'content': record.text(_record(p['record'], listing_sha)),
+                   'mode': host_files.PRIVATE})
+        host_files.keep_tightened(work, loose)
         result.update(work.finish())
         result['listing_sha256'] = listing_sha
         result['recorded'] = not result['pending'] or current_record is not None
@@ -335,6 +340,13 @@ class NftablesTable(object):
         # A reload of the unit (not nft itself): it falls back to the previous ruleset as at boot.
         # --no-block: the reload waits for nftables.service, whose job is the one running this.
         return path, backends.reload_after_flush(self.unit, '%s --no-block reload %s' % (self.systemctl, self.unit))
+
+    def kept_files(self):
+        """(path, mode) of every file this module keeps on the host."""
+        p = self.params
+        return [(p['path'], host_files.PRIVATE), (p['path'] + '.previous', host_files.PRIVATE),
+                (self.listing_path(), host_files.PRIVATE), (p['record_path'], host_files.PRIVATE),
+                (p['boot_unit_path'], host_files.UNIT), (self.nftables_dropin()[0], host_files.UNIT)]
 
     def listing_path(self):
         """The table as last loaded (nft's own listing), kept to show what a repair changes."""

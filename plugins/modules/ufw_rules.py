@@ -427,6 +427,10 @@ class UfwRules(object):
         unit_active = self.run_status(['is-active', unit_name]) == 'active'
         if not unit_enabled or not unit_active:
             reasons.append('%s is not %s' % (unit_name, 'enabled' if not unit_enabled else 'active'))
+        loose = host_files.loose([(p['record_path'], host_files.PRIVATE), (p['switch_script'], host_files.SCRIPT),
+                                  (p['unit_path'], host_files.UNIT), (p['boot_dropin_path'], host_files.UNIT),
+                                  (nftables_dropin, host_files.UNIT)])
+        reasons.extend('%s is %s' % (path, wrong) for path, dummy, wrong in loose)
 
         delete_commands = [ufw_view.delete_command(rule) for rule in delete]
         result = {'changed': bool(reasons), 'reasons': reasons, 'recorded': current_record is not None,
@@ -440,6 +444,9 @@ class UfwRules(object):
                               'after': ''.join(line + '\n' for line in ufw_view.listing(p['rules']))}
             if 'record differs' in reasons:
                 result['diff'] = [result['diff'], record.diff(current_record, wanted_record, p['record_path'])]
+            if loose:
+                result['diff'] = ([result['diff']] if isinstance(result['diff'], dict) else result['diff']) + \
+                    [host_files.attributes_diff(path, mode) for path, mode, dummy in loose]
         if self.module.check_mode or not reasons:
             return result
 
@@ -462,8 +469,8 @@ class UfwRules(object):
         if live and p['confirm_timeout']:
             self.defer_files()
         if dropin_differs:
-            self.work.keep({'write': p['boot_dropin_path'], 'content': BOOT_DROPIN})
-            self.work.keep({'write': nftables_dropin, 'content': NFTABLES_DROPIN})
+            self.work.keep({'write': p['boot_dropin_path'], 'content': BOOT_DROPIN, 'mode': host_files.UNIT})
+            self.work.keep({'write': nftables_dropin, 'content': NFTABLES_DROPIN, 'mode': host_files.UNIT})
             self.work.keep({'run': [self.systemctl, 'daemon-reload']})
         if not boot_enabled:
             self.work.keep({'run': [self.systemctl, 'enable', 'ufw']})
@@ -476,14 +483,15 @@ class UfwRules(object):
         if switched_off:
             self.work.keep({'remove': self.switch_marker()})
         if switch_differs:
-            self.work.keep({'write': p['switch_script'], 'content': script, 'mode': 0o700})
-            self.work.keep({'write': p['unit_path'], 'content': unit})
+            self.work.keep({'write': p['switch_script'], 'content': script, 'mode': host_files.SCRIPT})
+            self.work.keep({'write': p['unit_path'], 'content': unit, 'mode': host_files.UNIT})
             self.work.keep({'run': [self.systemctl, 'daemon-reload']})
         if switch_differs or not unit_enabled:
             self.work.keep({'run': [self.systemctl, 'enable', unit_name]})
         if switch_differs or not unit_active:
             self.work.keep({'run': [self.systemctl, 'start', unit_name]})
-        self.work.keep({'write': p['record_path'], 'content': record.text(wanted_record)})
+        self.work.keep({'write': p['record_path'], 'content': record.text(wanted_record), 'mode': host_files.PRIVATE})
+        host_files.keep_tightened(self.work, loose)
         result.update(self.work.finish())
         result['recorded'] = not result['pending'] or current_record is not None
         return result
@@ -545,7 +553,8 @@ class UfwRules(object):
         if restore_default:
             self.work.keep({'write': DEFAULTS, 'content': re.sub(r'^DEFAULT_INPUT_POLICY=.*$',
                                                                  'DEFAULT_INPUT_POLICY="%s"' % before, defaults,
-                                                                 flags=re.M)})
+                                                                 flags=re.M),
+                            'mode': host_files.mode_of(DEFAULTS, host_files.UNIT)})
         for path in (p['boot_dropin_path'], self.nftables_dropin_path(), p['switch_script'], self.switch_marker(),
                      p['record_path']):
             if os.path.exists(path):
@@ -575,7 +584,8 @@ class UfwRules(object):
         # instead, and the file keeps the setting for ufw's next start.
         for tool in ('iptables', 'ip6tables'):
             self.run([self.module.get_bin_path(tool, required=True), '-P', 'INPUT', 'DROP'])
-        host_files.write(self.module, DEFAULTS, re.sub(r'^DEFAULT_INPUT_POLICY=.*$', 'DEFAULT_INPUT_POLICY="DROP"', defaults, flags=re.M))
+        host_files.write(self.module, DEFAULTS, re.sub(r'^DEFAULT_INPUT_POLICY=.*$', 'DEFAULT_INPUT_POLICY="DROP"', defaults, flags=re.M),
+                         host_files.mode_of(DEFAULTS, host_files.UNIT))
 
 
 def main():
