@@ -18,7 +18,8 @@ from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
 from ansible_collections.bluemind.firewall.plugins.module_utils.lockout import lockout
-from ansible_collections.bluemind.firewall.plugins.module_utils.nftables_view import boot_load_command, nftables_view
+from ansible_collections.bluemind.firewall.plugins.module_utils.nftables_view import (
+    boot_load_command, fallback_iptables, fallback_ruleset, nftables_view)
 from ansible_collections.bluemind.firewall.plugins.module_utils.policy import (
     ROLES_MODE, PolicyError, build_policy, confirm_timeout, open_ssh, parse_bool)
 from ansible_collections.bluemind.firewall.plugins.module_utils import renamed_settings
@@ -202,7 +203,12 @@ class ActionModule(ActionBase):
                 'ruleset': self._render(files['ruleset_template'], view),
                 'boot_unit': self._render(files['boot_unit_template'], dict(
                     files, table=view['table'],
-                    load=boot_load_command(files['nft'], files['ruleset_path'], view['table']))),
+                    load=boot_load_command(files['nft'], files['ruleset_path'], view['table']),
+                    reload=boot_load_command(files['nft'], files['ruleset_path'], view['table'], last_resort=False))),
+                # SSH from the admin sources only, for a boot where no ruleset loads (written at converge
+                # time: the admin sources are not known at boot).
+                'fallback': {'nft': fallback_ruleset(policy, view['table']),
+                             'ipv4': fallback_iptables(policy, 'ipv4'), 'ipv6': fallback_iptables(policy, 'ipv6')},
             }
         return result
 

@@ -147,7 +147,9 @@ def remove_nftables(module, table, unit_path, ruleset_path):
         module.fail_json(msg='nft delete table inet %s failed: %s' % (table, (err or out).strip()))
     unit = os.path.basename(unit_path)
     _run(module, [systemctl, 'disable', '--now', unit])
-    for path in (unit_path, ruleset_path, ruleset_path + '.previous', ruleset_path + '.listing'):
+    # The last-resort files too (nftables_view.fallback_paths; not imported here, it would import the policy).
+    for path in (unit_path, ruleset_path, ruleset_path + '.previous', ruleset_path + '.listing',
+                 ruleset_path + '.fallback', ruleset_path + '.fallback.iptables', ruleset_path + '.fallback.ip6tables'):
         if os.path.exists(path):
             os.remove(path)
     remove_nftables_dropin(module, nftables_dropin_path(os.path.dirname(unit_path), NFTABLES))

@@ -178,7 +178,8 @@ policy_json:
   returned: success
   type: str
 nftables:
-  description: The rendered table (C(table), C(ruleset)) and boot unit (C(boot_unit)).
+  description: The rendered table (C(table), C(ruleset)), boot unit (C(boot_unit)) and last-resort policy
+    (C(fallback), with C(nft), C(ipv4) and C(ipv6)) loaded at boot when no ruleset loads.
   returned: success
   type: dict
 switches:

@@ -54,6 +54,27 @@ options:
     description:
       - Content of the systemd unit that loads O(path) at boot. Required with O(state=present).
     type: str
+  fallback:
+    description:
+      - The last-resort policy the boot unit loads when neither O(path) nor the previous ruleset
+        (O(path) with C(.previous)) loads at boot; written beside O(path) (with C(.fallback),
+        C(.fallback.iptables) and C(.fallback.ip6tables)), root-only. Its nft file is checked with C(nft -c).
+      - Without it, such a boot leaves the host without the table.
+    type: dict
+    version_added: 0.6.0
+    suboptions:
+      nft:
+        description: The nft file (the same table name as O(ruleset), replaced in one transaction).
+        type: str
+        required: true
+      ipv4:
+        description: C(iptables-restore --noflush) input, for a boot where C(nft) itself fails.
+        type: str
+        required: true
+      ipv6:
+        description: C(ip6tables-restore --noflush) input, for a boot where C(nft) itself fails.
+        type: str
+        required: true
   boot_unit_path:
     description:
       - Where the boot unit is installed.
@@ -119,6 +140,7 @@ EXAMPLES = r'''
     ruleset: "{{ plan.nftables.ruleset }}"
     path: /etc/bluemind-firewall/bluemind_firewall.nft
     boot_unit: "{{ plan.nftables.boot_unit }}"
+    fallback: "{{ plan.nftables.fallback }}"
     record: "{{ plan.policy_json }}"
 '''
 
@@ -162,6 +184,7 @@ import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.bluemind.firewall.plugins.module_utils import backends, change, host_files, nftables_view, record
+from ansible_collections.bluemind.firewall.plugins.module_utils.nftables_view import fallback_paths
 
 
 def _record(record, listing_sha256):
@@ -243,6 +266,10 @@ class NftablesTable(object):
         unit_differs = host_files.read(p['boot_unit_path']) != p['boot_unit']
         if unit_differs:
             reasons.append('boot unit differs')
+        fallback_files = self.fallback_files()
+        fallback_differs = [path for path, content in fallback_files if host_files.read(path) != content]
+        if fallback_differs:
+            reasons.append('last-resort policy differs')
         dropin_path, dropin = self.nftables_dropin()
         dropin_differs = host_files.read(dropin_path) != dropin
         if dropin_differs:
@@ -277,6 +304,9 @@ class NftablesTable(object):
                 result['diff'] = diffs if len(diffs) > 1 else diffs[0]
         if load:
             self.check_syntax(p['ruleset'])
+        if fallback_differs:
+            # The last resort must load when it is needed, at boot: it is checked like the ruleset.
+            self.check_syntax(fallback_files[0][1])
         if self.module.check_mode or not reasons:
             if not self.module.check_mode:
                 result['listing_sha256'] = recorded_sha
@@ -305,6 +335,10 @@ class NftablesTable(object):
             if current_file is not None:
                 work.keep({'write': p['path'] + '.previous', 'content': current_file, 'mode': 0o600})
             work.keep({'write': p['path'], 'content': p['ruleset'], 'mode': 0o600})
+        for path, content in fallback_files:
+            if path in fallback_differs:
+                # Root-only: it names the admin networks.
+                work.keep({'write': path, 'content': content, 'mode': 0o600})
         if unit_differs:
             work.keep({'write': p['boot_unit_path'], 'content': p['boot_unit']})
         if dropin_differs:
@@ -336,6 +370,14 @@ class NftablesTable(object):
         # --no-block: the reload waits for nftables.service, whose job is the one running this.
         return path, backends.reload_after_flush(self.unit, '%s --no-block reload %s' % (self.systemctl, self.unit))
 
+    def fallback_files(self):
+        """[(path, content)] of the last-resort policy, nft first; [] when none was given."""
+        fallback = self.params['fallback']
+        if not fallback:
+            return []
+        paths = fallback_paths(self.params['path'])
+        return [(paths[key], fallback[key]) for key in ('nft', 'ipv4', 'ipv6')]
+
     def listing_path(self):
         """The table as last loaded (nft's own listing), kept to show what a repair changes."""
         return self.params['path'] + '.listing'
@@ -351,7 +393,8 @@ class NftablesTable(object):
         live = self.live_listing() if self.nft else None
         dropin_path = self.nftables_dropin()[0]
         files = [path for path in (p['boot_unit_path'], dropin_path, p['path'], p['path'] + '.previous',
-                                   self.listing_path(), p['record_path']) if os.path.exists(path)]
+                                   self.listing_path(), p['record_path']) + tuple(fallback_paths(p['path']).values())
+                 if os.path.exists(path)]
         enabled = os.path.exists(p['boot_unit_path']) and self.unit_enabled()
         reasons = (['table inet %s is loaded' % p['table']] if live is not None else []) + \
             ['%s exists' % path for path in files]
@@ -393,6 +436,11 @@ def main():
             path=dict(type='path', required=True),
             boot_unit=dict(type='str'),
             boot_unit_path=dict(type='path', default='/etc/systemd/system/bluemind-firewall.service'),
+            fallback=dict(type='dict', options=dict(
+                nft=dict(type='str', required=True),
+                ipv4=dict(type='str', required=True),
+                ipv6=dict(type='str', required=True),
+            )),
             record=dict(type='dict'),
             record_path=dict(type='path', default='/etc/bluemind-firewall/policy.json'),
             install_command=dict(type='list', elements='str'),
