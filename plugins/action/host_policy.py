@@ -194,7 +194,9 @@ class ActionModule(ActionBase):
         # and a policy holds every peer, so a structure costs a cluster-sized walk per host.
         result.update(changed=False, policy_json=json.dumps(policy, sort_keys=True))
         if policy['backend'] == 'ufw':
-            result['ufw'] = {'rules': ufw_rules(policy)}
+            result['ufw'] = {'rules': ufw_rules(policy),
+                             'fallback': {'ipv4': fallback_iptables(policy, 'ipv4'),
+                                          'ipv6': fallback_iptables(policy, 'ipv6')}}
         else:
             files = args['nftables']
             view = nftables_view(policy)

@@ -72,7 +72,9 @@ def others_to_replace(module, backend, switch, table):
 UFW_BOOT_DROPIN = '/etc/systemd/system/ufw.service.d/bluemind-firewall.conf'
 # The ufw backend's off switch: its script and the marker of the off state (the unit file itself is
 # the nftables backend's once switched).
-UFW_SWITCH_FILES = ('/etc/bluemind-firewall/ufw-switch.sh', '/etc/bluemind-firewall/ufw-off')
+UFW_SWITCH_FILES = ('/etc/bluemind-firewall/ufw-switch.sh', '/etc/bluemind-firewall/ufw-off',
+                    # The last resort ufw.service loads (nftables_view.UFW_FALLBACK_PATHS).
+                    '/etc/bluemind-firewall/ufw-fallback.iptables', '/etc/bluemind-firewall/ufw-fallback.ip6tables')
 
 
 def ufw_disable_commands(module):

@@ -197,6 +197,11 @@ _ICMPV6_ERRORS = 'destination-unreachable, packet-too-big, time-exceeded, parame
 _NEIGHBOUR_DISCOVERY = 'nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit, nd-router-advert'
 
 
+# The ufw backend's last-resort files (iptables only: ufw is iptables).
+UFW_FALLBACK_PATHS = {'ipv4': '/etc/bluemind-firewall/ufw-fallback.iptables',
+                      'ipv6': '/etc/bluemind-firewall/ufw-fallback.ip6tables'}
+
+
 def fallback_paths(ruleset_path):
     """{'nft', 'ipv4', 'ipv6'}: the last-resort policy's files, beside the ruleset."""
     base = ruleset_path + '.fallback'
@@ -308,10 +313,22 @@ def boot_load_command(nft, ruleset_path, table=TABLE, note=BOOT_FALLBACK_NOTE, t
     return ' '.join(words + [
         '%s -f %s && { echo "%s (nft, %s): %s" > %s; exit 4; };' % (
             nft, files['nft'], LAST_RESORT, files['nft'], unloaded, note),
-        '%s -n %s && %s -n %s && { echo "%s (iptables-restore, %s): %s, and nft failed" > %s; exit 5; };' % (
+        iptables_last_resort(files, note, unloaded + ', and nft failed', tools, loaded='exit 5', down='exit 6'),
+    ])
+
+
+def iptables_last_resort(files, note, reason, tools=None, loaded='exit 0', down='exit 0'):
+    """Shell words that load the last resort with iptables-restore and ip6tables-restore (--noflush),
+    noting reason, then run loaded; when they fail, take every interface but the loopback down (the
+    host is never up without a filter), note it, then run down. No "%": systemd expands it."""
+    tools = dict({'iptables-restore': 'iptables-restore', 'ip6tables-restore': 'ip6tables-restore', 'ip': 'ip',
+                  'ls': 'ls /sys/class/net'}, **(tools or {}))
+    return ' '.join([
+        'mkdir -p %s;' % note.rsplit('/', 1)[0],
+        '%s -n %s && %s -n %s && { echo "%s (iptables-restore, %s): %s" > %s; %s; };' % (
             tools['iptables-restore'], files['ipv4'], tools['ip6tables-restore'], files['ipv6'],
-            LAST_RESORT, files['ipv4'], unloaded, note),
+            LAST_RESORT, files['ipv4'], reason, note, loaded),
         '%s | grep -vx lo | xargs -r -I @ %s link set dev @ down;' % (tools['ls'], tools['ip']),
-        'echo "boot could not load the last-resort policy either: %s, and nft and iptables-restore failed; every '
-        'network interface but the loopback was taken down" > %s; exit 6' % (unloaded, note),
+        'echo "boot could not load the last-resort policy either: %s, and iptables-restore failed; every '
+        'network interface but the loopback was taken down" > %s; %s' % (reason, note, down),
     ])

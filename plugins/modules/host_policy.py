@@ -182,6 +182,11 @@ nftables:
     (C(fallback), with C(nft), C(ipv4) and C(ipv6)) loaded at boot when no ruleset loads.
   returned: success
   type: dict
+ufw:
+  description: With the ufw backend, its rules (C(rules)) and the last-resort policy that C(ufw.service) loads when
+    its start fails (C(fallback), with C(ipv4) and C(ipv6), iptables-restore input).
+  returned: success
+  type: dict
 switches:
   description:
     - C(confirm_timeout) (seconds, 0 without confirmation), C(backend_switch) and C(log_drops)
