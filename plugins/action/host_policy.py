@@ -19,7 +19,7 @@ from ansible.utils.display import Display
 
 from ansible_collections.bluemind.firewall.plugins.module_utils.lockout import lockout
 from ansible_collections.bluemind.firewall.plugins.module_utils.nftables_view import (
-    boot_load_command, fallback_iptables, fallback_ruleset, nftables_view)
+    boot_load_command, fallback_iptables, fallback_ruleset, include_link, nftables_view)
 from ansible_collections.bluemind.firewall.plugins.module_utils.policy import (
     ROLES_MODE, PolicyError, build_policy, confirm_timeout, open_ssh, parse_bool)
 from ansible_collections.bluemind.firewall.plugins.module_utils import renamed_settings
@@ -204,7 +204,7 @@ class ActionModule(ActionBase):
                 'table': view['table'],
                 'ruleset': self._render(files['ruleset_template'], view),
                 'boot_unit': self._render(files['boot_unit_template'], dict(
-                    files, table=view['table'],
+                    files, table=view['table'], include_link=include_link(table=view['table']),
                     load=boot_load_command(files['nft'], files['ruleset_path'], view['table']),
                     reload=boot_load_command(files['nft'], files['ruleset_path'], view['table'], last_resort=False))),
                 # SSH from the admin sources only, for a boot where no ruleset loads (written at converge

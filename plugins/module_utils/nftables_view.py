@@ -197,6 +197,16 @@ _ICMPV6_ERRORS = 'destination-unreachable, packet-too-big, time-exceeded, parame
 _NEIGHBOUR_DISCOVERY = 'nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit, nd-router-advert'
 
 
+# While the unit is active, a link here to the file it loaded: the system's /etc/nftables.conf includes
+# this directory, so that nftables.service's flush and the table's load are one transaction.
+INCLUDE_GLOB = '/run/bluemind-firewall/include/*.nft'
+
+
+def include_link(note=BOOT_FALLBACK_NOTE, table=TABLE):
+    """Where the boot unit links the file it loaded (under the note's directory)."""
+    return '%s/include/%s.nft' % (note.rsplit('/', 1)[0], table)
+
+
 # The ufw backend's last-resort files (iptables only: ufw is iptables).
 UFW_FALLBACK_PATHS = {'ipv4': '/etc/bluemind-firewall/ufw-fallback.iptables',
                       'ipv6': '/etc/bluemind-firewall/ufw-fallback.ip6tables'}
@@ -302,17 +312,22 @@ def boot_load_command(nft, ruleset_path, table=TABLE, note=BOOT_FALLBACK_NOTE, t
         for tool in (tools['iptables'], tools['ip6tables']))
     cleanup = 'grep -qs iptables-restore %s && { %s };' % (note, cleanup)
     unloaded = '%s did not load at boot and no previous ruleset did' % ruleset_path
+    link = include_link(note, table)
+
+    def linked(path):
+        return 'mkdir -p %s && ln -sf %s %s;' % (link.rsplit('/', 1)[0], path, link)
     words = [
-        '%s && %s -f %s && { %s rm -f %s; exit 0; };' % (holds % (table, ruleset_path), nft, ruleset_path, cleanup, note),
+        '%s && %s -f %s && { %s %s rm -f %s; exit 0; };' % (
+            holds % (table, ruleset_path), nft, ruleset_path, cleanup, linked(ruleset_path), note),
         'mkdir -p %s;' % directory,
-        '%s && %s -f %s && { %s echo "%s did not load at boot; %s was loaded instead" > %s; exit 3; };' % (
-            holds % (table, previous), nft, previous, cleanup, ruleset_path, previous, note),
+        '%s && %s -f %s && { %s %s echo "%s did not load at boot; %s was loaded instead" > %s; exit 3; };' % (
+            holds % (table, previous), nft, previous, cleanup, linked(previous), ruleset_path, previous, note),
     ]
     if not last_resort:
         return ' '.join(words + ['exit 1'])
     return ' '.join(words + [
-        '%s -f %s && { echo "%s (nft, %s): %s" > %s; exit 4; };' % (
-            nft, files['nft'], LAST_RESORT, files['nft'], unloaded, note),
+        '%s -f %s && { %s echo "%s (nft, %s): %s" > %s; exit 4; };' % (
+            nft, files['nft'], linked(files['nft']), LAST_RESORT, files['nft'], unloaded, note),
         iptables_last_resort(files, note, unloaded + ', and nft failed', tools, loaded='exit 5', down='exit 6'),
     ])
 

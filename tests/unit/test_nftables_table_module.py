@@ -69,13 +69,14 @@ def host(tmp_path):
     return {'fake': fake, 'bin': bin_dir, 'etc': etc, 'run': tmp_path / 'run',
             'ruleset': etc / 'bluemind-firewall' / 'bluemind_firewall.nft',
             'record': etc / 'bluemind-firewall' / 'policy.json',
-            'unit': etc / 'systemd' / 'bluemind-firewall.service'}
+            'unit': etc / 'systemd' / 'bluemind-firewall.service', 'system_config': etc / 'nftables.conf'}
 
 
 def run(host, ruleset=RULESET, check=False, diff=False, record=None, module=MODULE, **extra):
     args = {'ruleset': ruleset, 'path': str(host['ruleset']), 'boot_unit': '[Unit]\n',
             'boot_unit_path': str(host['unit']), 'record': record or {'schema': 1},
-            'record_path': str(host['record']), 'state_dir': str(host['run'])}
+            'record_path': str(host['record']), 'state_dir': str(host['run']),
+            'system_config': str(host['system_config'])}
     if module != MODULE:
         args = {'state_dir': str(host['run'])}
     args.update(extra, _ansible_check_mode=check, _ansible_diff=diff, _ansible_tmpdir=str(host['fake']))
@@ -513,10 +514,12 @@ def test_the_boot_unit_stops_by_removing_its_table_but_not_at_shutdown():
                                      undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
     unit = environment.get_template('bluemind-firewall.service.j2').render(
         table='bluemind_firewall', nft='/usr/sbin/nft', ruleset_path='/etc/bluemind-firewall/bluemind_firewall.nft',
+        include_link='/run/bluemind-firewall/include/bluemind_firewall.nft',
         load=boot_load_command('/usr/sbin/nft', '/etc/bluemind-firewall/bluemind_firewall.nft'),
         reload=boot_load_command('/usr/sbin/nft', '/etc/bluemind-firewall/bluemind_firewall.nft', last_resort=False))
     stop = [line for line in unit.splitlines() if line.startswith('ExecStop=')]
-    assert stop == ["ExecStop=/bin/sh -c 'systemctl is-system-running | grep -q stopping "
+    assert stop == ["ExecStop=/bin/sh -c 'rm -f /run/bluemind-firewall/include/bluemind_firewall.nft; "
+                    "systemctl is-system-running | grep -q stopping "
                     "|| /usr/sbin/nft delete table inet bluemind_firewall 2>/dev/null || true'"]
     assert 'PartOf=' not in unit and 'ReloadPropagatedFrom=nftables.service' in unit
     assert '$' not in unit and '%' not in unit
@@ -553,3 +556,70 @@ def test_the_last_resort_files_are_written_checked_and_removed(host):
     assert refused.get('failed') and 'nft -c' in refused['msg'] and open(base).read() == FALLBACK
     run(host, state='absent')
     assert not host['ruleset'].parent.exists()
+
+
+ADMIN_CONFIG = '#!/usr/sbin/nft -f\n\nflush ruleset\n\ntable inet filter {\n\tchain input { type filter hook input priority 0; }\n}\n'
+
+
+def test_the_system_configuration_includes_the_table_keeping_the_admins_lines_and_mode(host):
+    host['system_config'].parent.mkdir(parents=True)
+    host['system_config'].write_text(ADMIN_CONFIG.rstrip('\n'))    # no newline at its end
+    host['system_config'].chmod(0o755)
+    result = run(host)
+    text = host['system_config'].read_text()
+    assert text.startswith(ADMIN_CONFIG) and text.endswith('include "/run/bluemind-firewall/include/*.nft"\n')
+    assert len(text.splitlines()) == len(ADMIN_CONFIG.splitlines()) + 2
+    assert os.stat(str(host['system_config'])).st_mode & 0o777 == 0o755
+    assert '%s does not include the table' % host['system_config'] in result['reasons']
+    assert not run(host)['changed']
+    # The stop: one transaction that flushes every table but the included one.
+    dropin = (host['unit'].parent / 'nftables.service.d' / 'bluemind-firewall-nftables.conf').read_text()
+    stop = host['ruleset'].parent / 'nftables-stop.nft'
+    assert dropin.endswith('ExecStop=\nExecStop=%s -f %s\n' % (host['bin'] / 'nft', stop))
+    assert stop.read_text().endswith('flush ruleset\ninclude "/run/bluemind-firewall/include/*.nft"\n')
+    run(host, state='absent')
+    assert host['system_config'].read_text() == ADMIN_CONFIG and not stop.exists()
+    assert os.stat(str(host['system_config'])).st_mode & 0o777 == 0o755
+
+
+def test_without_a_system_configuration_none_is_written(host):
+    run(host)
+    assert not host['system_config'].exists()
+
+
+def test_the_boot_unit_links_what_it_loaded_for_nftables_services_include(host):
+    link = host['run'] / 'include' / 'bluemind_firewall.nft'
+    write_files(host, RULESET, None)
+    assert boot(host)[0] == 0 and os.readlink(str(link)) == str(host['ruleset'])
+    write_files(host, '', RULESET)
+    assert boot(host)[0] == 3 and os.readlink(str(link)) == str(host['ruleset']) + '.previous'
+    write_files(host, '', None)
+    (host['ruleset'].parent / 'bluemind_firewall.nft.previous').unlink()
+    assert boot(host)[0] == 4 and os.readlink(str(link)) == str(host['ruleset']) + '.fallback'
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not os.path.exists('/usr/bin/unshare'), reason='needs root and unshare')
+def test_nftables_services_flush_and_the_included_table_are_one_transaction(tmp_path):
+    """With real nft in an empty network namespace: the stop file and a configuration with the include
+    leave the linked table (and only it) loaded; without the link they flush everything."""
+    import shutil
+    nft = shutil.which('nft')
+    if not nft:
+        pytest.skip('needs nft')
+    sys.path.insert(0, os.path.dirname(MODULE))
+    from ansible_collections.bluemind.firewall.plugins.modules.nftables_table import STOP_CONFIG, with_include
+    glob = '/run/bluemind-firewall/include/*.nft'
+    include = tmp_path / 'include'
+    include.mkdir()
+    table = tmp_path / 'bluemind_firewall.nft'
+    table.write_text(RULESET.replace('{ }', '{\n\tchain input {\n\t\ttype filter hook input priority 0; policy drop;\n\t}\n}'))
+    (tmp_path / 'stop.nft').write_text(STOP_CONFIG.replace(glob, str(include / '*.nft')))
+    (tmp_path / 'conf.nft').write_text(with_include(ADMIN_CONFIG).replace(glob, str(include / '*.nft')))
+    script = ('nft add table inet docker_like && nft -f {0}/conf.nft && nft list tables && echo -- && '
+              'nft add table inet docker_like && nft -f {0}/stop.nft && nft list tables && echo -- && '
+              'rm {0}/include/t.nft && nft -f {0}/stop.nft && nft list tables').format(tmp_path)
+    os.symlink(str(table), str(include / 't.nft'))
+    done = subprocess.run(['unshare', '-n', 'sh', '-c', script], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split('--\n') == ['table inet filter\ntable inet bluemind_firewall\n',
+                                         'table inet bluemind_firewall\n', '']
