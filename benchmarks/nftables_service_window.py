@@ -17,11 +17,9 @@ usage: python3 benchmarks/nftables_service_window.py [ROUNDS]     (default 3; ru
 """
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -32,7 +30,7 @@ os.environ.setdefault('ANSIBLE_COLLECTIONS_PATH', os.path.join(ROOT, '.cache', '
 # A network and containers of this benchmark's own (tests/unit/test_test_bed_names.py lists the others).
 NETWORK = ['bmfw-bench-window', '54']
 NODES = ['bmfw-bench-window-mail:11:bookworm', 'bmfw-bench-window-peer:12:bookworm']
-MAIL, PEER = [node.split(':')[0] for node in NODES]
+MAIL, PEER = [node.split(':', maxsplit=1)[0] for node in NODES]
 ADDRESSES = {'ipv4': '10.89.%s.11' % NETWORK[1], 'ipv6': 'fd42:89:%s::11' % NETWORK[1]}
 CLOSED, OPEN = 10050, 5432
 INTERVAL, TIMEOUT = 0.01, 0.5
@@ -152,8 +150,8 @@ def main():
         run([TESTBED, 'down'] + NETWORK + NODES)
     print('nftables.service actions on %s, %d rounds each; every %d ms: an outsider to tcp/%d (closed by the '
           'policy), the peer to tcp/%d (open to it)' % (MAIL, rounds, INTERVAL * 1000, CLOSED, OPEN))
-    print('%-8s %-5s | %-38s | %-38s' % ('action', 'family', 'before: outsider through, peer failed',
-                                          'after: outsider through, peer failed'))
+    header = ('action', 'family', 'before: outsider through, peer failed', 'after: outsider through, peer failed')
+    print('%-8s %-5s | %-38s | %-38s' % header)
     for action in ACTIONS:
         for family in ADDRESSES:
             cells = ['%4d of %4d, %4d of %4d' % tuple(totals[(action, family)]) for totals in (before, after)]

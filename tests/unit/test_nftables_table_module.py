@@ -412,8 +412,8 @@ def boot(host, reload=False):
     if (host['fake'] / 'FAIL_nft').exists():
         # nft itself fails (missing, broken): every call exits 1.
         (host['bin'] / 'nft').write_text('#!/bin/sh\necho "nft $*" >> "$FAKE/calls"; exit 1\n')
-    tools = dict((name, str(host['bin'] / name)) for name in ('iptables', 'ip6tables', 'iptables-restore',
-                                                             'ip6tables-restore', 'ip'))
+    names = ('iptables', 'ip6tables', 'iptables-restore', 'ip6tables-restore', 'ip')
+    tools = dict((name, str(host['bin'] / name)) for name in names)
     tools['ls'] = 'printf "lo\\neth0\\neth1\\n"'
     note = host['run'] / 'boot-fallback'
     command = boot_load_command(str(host['bin'] / 'nft'), str(host['ruleset']), note=str(note), tools=tools,
