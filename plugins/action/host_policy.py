@@ -18,7 +18,8 @@ from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
 from ansible_collections.bluemind.firewall.plugins.module_utils.lockout import lockout
-from ansible_collections.bluemind.firewall.plugins.module_utils.nftables_view import boot_load_command, nftables_view
+from ansible_collections.bluemind.firewall.plugins.module_utils.nftables_view import (
+    boot_load_command, fallback_iptables, fallback_ruleset, include_link, nftables_view)
 from ansible_collections.bluemind.firewall.plugins.module_utils.policy import (
     ROLES_MODE, PolicyError, build_policy, confirm_timeout, open_ssh, parse_bool)
 from ansible_collections.bluemind.firewall.plugins.module_utils import renamed_settings
@@ -193,7 +194,9 @@ class ActionModule(ActionBase):
         # and a policy holds every peer, so a structure costs a cluster-sized walk per host.
         result.update(changed=False, policy_json=json.dumps(policy, sort_keys=True))
         if policy['backend'] == 'ufw':
-            result['ufw'] = {'rules': ufw_rules(policy)}
+            result['ufw'] = {'rules': ufw_rules(policy),
+                             'fallback': {'ipv4': fallback_iptables(policy, 'ipv4'),
+                                          'ipv6': fallback_iptables(policy, 'ipv6')}}
         else:
             files = args['nftables']
             view = nftables_view(policy)
@@ -201,8 +204,13 @@ class ActionModule(ActionBase):
                 'table': view['table'],
                 'ruleset': self._render(files['ruleset_template'], view),
                 'boot_unit': self._render(files['boot_unit_template'], dict(
-                    files, table=view['table'],
-                    load=boot_load_command(files['nft'], files['ruleset_path'], view['table']))),
+                    files, table=view['table'], include_link=include_link(table=view['table']),
+                    load=boot_load_command(files['nft'], files['ruleset_path'], view['table']),
+                    reload=boot_load_command(files['nft'], files['ruleset_path'], view['table'], last_resort=False))),
+                # SSH from the admin sources only, for a boot where no ruleset loads (written at converge
+                # time: the admin sources are not known at boot).
+                'fallback': {'nft': fallback_ruleset(policy, view['table']),
+                             'ipv4': fallback_iptables(policy, 'ipv4'), 'ipv6': fallback_iptables(policy, 'ipv6')},
             }
         return result
 

@@ -72,7 +72,9 @@ def others_to_replace(module, backend, switch, table):
 UFW_BOOT_DROPIN = '/etc/systemd/system/ufw.service.d/bluemind-firewall.conf'
 # The ufw backend's off switch: its script and the marker of the off state (the unit file itself is
 # the nftables backend's once switched).
-UFW_SWITCH_FILES = ('/etc/bluemind-firewall/ufw-switch.sh', '/etc/bluemind-firewall/ufw-off')
+UFW_SWITCH_FILES = ('/etc/bluemind-firewall/ufw-switch.sh', '/etc/bluemind-firewall/ufw-off',
+                    # The last resort ufw.service loads (nftables_view.UFW_FALLBACK_PATHS).
+                    '/etc/bluemind-firewall/ufw-fallback.iptables', '/etc/bluemind-firewall/ufw-fallback.ip6tables')
 
 
 def ufw_disable_commands(module):
@@ -147,7 +149,9 @@ def remove_nftables(module, table, unit_path, ruleset_path):
         module.fail_json(msg='nft delete table inet %s failed: %s' % (table, (err or out).strip()))
     unit = os.path.basename(unit_path)
     _run(module, [systemctl, 'disable', '--now', unit])
-    for path in (unit_path, ruleset_path, ruleset_path + '.previous', ruleset_path + '.listing'):
+    # The last-resort files too (nftables_view.fallback_paths; not imported here, it would import the policy).
+    for path in (unit_path, ruleset_path, ruleset_path + '.previous', ruleset_path + '.listing',
+                 ruleset_path + '.fallback', ruleset_path + '.fallback.iptables', ruleset_path + '.fallback.ip6tables'):
         if os.path.exists(path):
             os.remove(path)
     remove_nftables_dropin(module, nftables_dropin_path(os.path.dirname(unit_path), NFTABLES))

@@ -187,15 +187,162 @@ def without_dynamic_elements(listing):
 
 
 BOOT_FALLBACK_NOTE = '/run/bluemind-firewall/boot-fallback'
+# The note's first words when neither ruleset loaded at boot: verify reports it as a finding of its own.
+LAST_RESORT = 'boot loaded the last-resort policy'
+# The iptables chain of the last-resort policy, used only when nft itself fails at boot.
+FALLBACK_CHAIN = 'bluemind-fallback'
+_ICMP_ERRORS = 'destination-unreachable, time-exceeded, parameter-problem'
+_ICMPV6_ERRORS = 'destination-unreachable, packet-too-big, time-exceeded, parameter-problem'
+_NEIGHBOUR_DISCOVERY = 'nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit, nd-router-advert'
 
 
-def boot_load_command(nft, ruleset_path, table=TABLE, note=BOOT_FALLBACK_NOTE):
-    """The shell line the boot unit runs: the ruleset file when it holds the whole table, else the
-    one that loaded before it (kept beside it as .previous), noted for verify and exit status 3.
+# While the unit is active, a link here to the file it loaded: the system's /etc/nftables.conf includes
+# this directory, so that nftables.service's flush and the table's load are one transaction.
+INCLUDE_GLOB = '/run/bluemind-firewall/include/*.nft'
+
+
+def include_link(note=BOOT_FALLBACK_NOTE, table=TABLE):
+    """Where the boot unit links the file it loaded (under the note's directory)."""
+    return '%s/include/%s.nft' % (note.rsplit('/', 1)[0], table)
+
+
+# The ufw backend's last-resort files (iptables only: ufw is iptables).
+UFW_FALLBACK_PATHS = {'ipv4': '/etc/bluemind-firewall/ufw-fallback.iptables',
+                      'ipv6': '/etc/bluemind-firewall/ufw-fallback.ip6tables'}
+
+
+def fallback_paths(ruleset_path):
+    """{'nft', 'ipv4', 'ipv6'}: the last-resort policy's files, beside the ruleset."""
+    base = ruleset_path + '.fallback'
+    return {'nft': base, 'ipv4': base + '.iptables', 'ipv6': base + '.ip6tables'}
+
+
+def _admin_ssh(policy):
+    """{family: the admin networks SSH is accepted from ([] for none)}, as in the policy."""
+    admin = policy['sources'][ADMIN]
+    return dict((family, list(admin.get(family) or [])) for family in ('ipv4', 'ipv6'))
+
+
+def fallback_ruleset(policy, table=TABLE):
+    """The last-resort table the boot unit loads when neither the ruleset nor the previous one does:
+    replies, loopback, ICMP errors, neighbour discovery and SSH from the admin sources, nothing else.
+
+    The same table name as the ruleset, so that the next converge replaces it in one transaction.
+    Written at converge time from the policy (the admin sources are known then, not at boot)."""
+    ssh_port = policy['ssh_port']
+    admin = _admin_ssh(policy)
+    lines = ['# Managed by the Ansible collection bluemind.firewall: the last-resort policy, loaded at boot only',
+             '# when neither the ruleset nor the previous one loads. Everything but SSH from the admin sources',
+             '# is dropped; the boot unit stays failed until a converge loads the policy again.',
+             '', 'table inet %s' % table, 'delete table inet %s' % table, '', 'table inet %s {' % table]
+    rules = []
+    for family, set_type, match, suffix, any_net in _FAMILIES:
+        if admin[family] == [any_net]:
+            rules.append('meta nfproto %s tcp dport %d accept comment "management SSH, from every %s source"'
+                         % (family, ssh_port, family))
+        elif admin[family]:
+            name = 'admin_hosts_' + suffix
+            lines += ['\tset %s {' % name, '\t\ttype %s' % set_type, '\t\tflags interval',
+                      '\t\telements = { %s }' % ', '.join(admin[family]), '\t}', '']
+            rules.append('%s @%s tcp dport %d accept comment "management SSH, from the admin sources"'
+                         % (match, name, ssh_port))
+    lines += ['\tchain input {', '\t\ttype filter hook input priority filter; policy drop;', '',
+              '\t\tct state established,related accept comment "replies and related traffic"',
+              '\t\tct state invalid drop comment "packets no connection can own"',
+              '\t\tiif "lo" accept comment "loopback"',
+              '\t\ticmpv6 type { %s } ip6 hoplimit 255 accept comment "IPv6 neighbour discovery"' % _NEIGHBOUR_DISCOVERY,
+              '\t\ticmpv6 type { %s } accept comment "ICMPv6 errors"' % _ICMPV6_ERRORS,
+              '\t\ticmp type { %s } accept comment "ICMP errors"' % _ICMP_ERRORS]
+    lines += ['\t\t' + rule for rule in rules]
+    lines += ['\t}', '}', '']
+    return '\n'.join(lines)
+
+
+def fallback_iptables(policy, family):
+    """iptables-restore (ipv4) or ip6tables-restore (ipv6) input, loaded with --noflush, of the same
+    last-resort policy: for a boot where nft itself fails (missing, broken, or a kernel without
+    nf_tables, with iptables-legacy). One chain of its own, jumped to first from INPUT, that ends
+    in a drop: other software's rules are not touched, and none of them can accept before it."""
+    chain = FALLBACK_CHAIN
+    ssh_port = policy['ssh_port']
+    lines = ['# Managed by the Ansible collection bluemind.firewall: the last-resort policy (%s),' % family,
+             '# loaded at boot only when nft fails.', '*filter', ':%s - [0:0]' % chain,
+             '-I INPUT 1 -j %s' % chain,
+             '-A %s -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT' % chain,
+             '-A %s -m conntrack --ctstate INVALID -j DROP' % chain,
+             '-A %s -i lo -j ACCEPT' % chain]
+    if family == 'ipv4':
+        lines += ['-A %s -p icmp --icmp-type %s -j ACCEPT' % (chain, kind) for kind in _ICMP_ERRORS.split(', ')]
+    else:
+        lines += ['-A %s -p ipv6-icmp --icmpv6-type %s -j ACCEPT' % (chain, kind) for kind in _ICMPV6_ERRORS.split(', ')]
+        lines += ['-A %s -p ipv6-icmp --icmpv6-type %s -m hl --hl-eq 255 -j ACCEPT' % (chain, kind)
+                  for kind in ('neighbour-solicitation', 'neighbour-advertisement', 'router-solicitation',
+                               'router-advertisement')]
+    lines += ['-A %s -p tcp -s %s --dport %d -j ACCEPT' % (chain, network, ssh_port)
+              for network in _admin_ssh(policy)[family]]
+    lines += ['-A %s -j DROP' % chain, 'COMMIT', '']
+    return '\n'.join(lines)
+
+
+def boot_load_command(nft, ruleset_path, table=TABLE, note=BOOT_FALLBACK_NOTE, tools=None, last_resort=True):
+    """The shell line the boot unit runs, in this order until one loads:
+
+    1. the ruleset file, when it holds the whole table (exit 0);
+    2. the one that loaded before it (kept beside it as .previous), noted for verify (exit 3, which
+       the unit counts as a success: the host has a whole policy, maybe an older one);
+    3. the last-resort policy (.fallback) with nft (exit 4);
+    4. when nft itself fails, the same policy with iptables-restore and ip6tables-restore (exit 5);
+    5. when nothing loads, every interface but the loopback taken down (exit 6), so that the host is
+       never up without a filter.
+    From 3 on, the unit fails (visible in systemctl --failed) and the note says why. A later start
+    that loads the ruleset removes the note, and the iptables chain of step 4 when it was loaded.
+    last_resort=False (a reload, while the running table stays when nothing loads): steps 1-2, else exit 1.
     No "$" and no "%": systemd would expand them in a unit file."""
+    tools = dict({'iptables': 'iptables', 'ip6tables': 'ip6tables', 'iptables-restore': 'iptables-restore',
+                  'ip6tables-restore': 'ip6tables-restore', 'ip': 'ip', 'ls': 'ls /sys/class/net'}, **(tools or {}))
     holds = 'grep -qs "^table inet %s {" %s'
     previous = ruleset_path + '.previous'
-    return ('%s && %s -f %s && { rm -f %s; exit 0; }; %s && %s -f %s || exit 1; mkdir -p %s; '
-            'echo "%s did not load at boot; %s was loaded instead" > %s; exit 3' % (
-                holds % (table, ruleset_path), nft, ruleset_path, note,
-                holds % (table, previous), nft, previous, note.rsplit('/', 1)[0], ruleset_path, previous, note))
+    files = fallback_paths(ruleset_path)
+    directory = note.rsplit('/', 1)[0]
+    # Only after a boot that loaded it (the note says so): an iptables call on a host that does not
+    # use iptables could create its tables.
+    cleanup = ' '.join('{ %s -D INPUT -j %s; %s -F %s; %s -X %s; } 2>/dev/null;' % (
+        tool, FALLBACK_CHAIN, tool, FALLBACK_CHAIN, tool, FALLBACK_CHAIN)
+        for tool in (tools['iptables'], tools['ip6tables']))
+    cleanup = 'grep -qs iptables-restore %s && { %s };' % (note, cleanup)
+    unloaded = '%s did not load at boot and no previous ruleset did' % ruleset_path
+    link = include_link(note, table)
+
+    def linked(path):
+        return 'mkdir -p %s && ln -sf %s %s;' % (link.rsplit('/', 1)[0], path, link)
+    words = [
+        '%s && %s -f %s && { %s %s rm -f %s; exit 0; };' % (
+            holds % (table, ruleset_path), nft, ruleset_path, cleanup, linked(ruleset_path), note),
+        'mkdir -p %s;' % directory,
+        '%s && %s -f %s && { %s %s echo "%s did not load at boot; %s was loaded instead" > %s; exit 3; };' % (
+            holds % (table, previous), nft, previous, cleanup, linked(previous), ruleset_path, previous, note),
+    ]
+    if not last_resort:
+        return ' '.join(words + ['exit 1'])
+    return ' '.join(words + [
+        '%s -f %s && { %s echo "%s (nft, %s): %s" > %s; exit 4; };' % (
+            nft, files['nft'], linked(files['nft']), LAST_RESORT, files['nft'], unloaded, note),
+        iptables_last_resort(files, note, unloaded + ', and nft failed', tools, loaded='exit 5', down='exit 6'),
+    ])
+
+
+def iptables_last_resort(files, note, reason, tools=None, loaded='exit 0', down='exit 0'):
+    """Shell words that load the last resort with iptables-restore and ip6tables-restore (--noflush),
+    noting reason, then run loaded; when they fail, take every interface but the loopback down (the
+    host is never up without a filter), note it, then run down. No "%": systemd expands it."""
+    tools = dict({'iptables-restore': 'iptables-restore', 'ip6tables-restore': 'ip6tables-restore', 'ip': 'ip',
+                  'ls': 'ls /sys/class/net'}, **(tools or {}))
+    return ' '.join([
+        'mkdir -p %s;' % note.rsplit('/', 1)[0],
+        '%s -n %s && %s -n %s && { echo "%s (iptables-restore, %s): %s" > %s; %s; };' % (
+            tools['iptables-restore'], files['ipv4'], tools['ip6tables-restore'], files['ipv6'],
+            LAST_RESORT, files['ipv4'], reason, note, loaded),
+        '%s | grep -vx lo | xargs -r -I @ %s link set dev @ down;' % (tools['ls'], tools['ip']),
+        'echo "boot could not load the last-resort policy either: %s, and iptables-restore failed; every '
+        'network interface but the loopback was taken down" > %s; %s' % (reason, note, down),
+    ])

@@ -178,7 +178,13 @@ policy_json:
   returned: success
   type: str
 nftables:
-  description: The rendered table (C(table), C(ruleset)) and boot unit (C(boot_unit)).
+  description: The rendered table (C(table), C(ruleset)), boot unit (C(boot_unit)) and last-resort policy
+    (C(fallback), with C(nft), C(ipv4) and C(ipv6)) loaded at boot when no ruleset loads.
+  returned: success
+  type: dict
+ufw:
+  description: With the ufw backend, its rules (C(rules)) and the last-resort policy that C(ufw.service) loads when
+    its start fails (C(fallback), with C(ipv4) and C(ipv6), iptables-restore input).
   returned: success
   type: dict
 switches:

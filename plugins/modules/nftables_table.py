@@ -54,6 +54,38 @@ options:
     description:
       - Content of the systemd unit that loads O(path) at boot. Required with O(state=present).
     type: str
+  fallback:
+    description:
+      - The last-resort policy the boot unit loads when neither O(path) nor the previous ruleset
+        (O(path) with C(.previous)) loads at boot; written beside O(path) (with C(.fallback),
+        C(.fallback.iptables) and C(.fallback.ip6tables)), root-only. Its nft file is checked with C(nft -c).
+      - Without it, such a boot leaves the host without the table.
+    type: dict
+    version_added: 0.6.0
+    suboptions:
+      nft:
+        description: The nft file (the same table name as O(ruleset), replaced in one transaction).
+        type: str
+        required: true
+      ipv4:
+        description: C(iptables-restore --noflush) input, for a boot where C(nft) itself fails.
+        type: str
+        required: true
+      ipv6:
+        description: C(ip6tables-restore --noflush) input, for a boot where C(nft) itself fails.
+        type: str
+        required: true
+  system_config:
+    description:
+      - The system's C(nftables.service) configuration. When it exists, two lines are added at its end (and
+        removed with O(state=absent)), the rest left as it is - an C(include) of the file the boot unit loaded
+        (a link under C(/run/bluemind-firewall/include), present while the unit is active), so that the
+        service's C(flush ruleset) and the table's load are one transaction on its start, restart and reload.
+        Its stop (C(flush ruleset) in Debian's unit) is replaced, in the collection's drop-in, by the same
+        flush and include in one transaction.
+    type: path
+    default: /etc/nftables.conf
+    version_added: 0.6.0
   boot_unit_path:
     description:
       - Where the boot unit is installed.
@@ -119,6 +151,7 @@ EXAMPLES = r'''
     ruleset: "{{ plan.nftables.ruleset }}"
     path: /etc/bluemind-firewall/bluemind_firewall.nft
     boot_unit: "{{ plan.nftables.boot_unit }}"
+    fallback: "{{ plan.nftables.fallback }}"
     record: "{{ plan.policy_json }}"
 '''
 
@@ -158,10 +191,33 @@ recorded:
 import hashlib
 import json
 import os
+import stat
 import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.bluemind.firewall.plugins.module_utils import backends, change, host_files, nftables_view, record
+from ansible_collections.bluemind.firewall.plugins.module_utils.nftables_view import INCLUDE_GLOB, fallback_paths
+
+# Added to the system's /etc/nftables.conf, and removed with the collection: the include matches the link
+# the boot unit keeps while it is active, and nothing otherwise (a glob that matches nothing is no error).
+INCLUDE_LINES = ('# Added by bluemind.firewall (removed with it): its table, loaded in the same transaction as '
+                 'this file while bluemind-firewall.service is active.\n'
+                 'include "%s"\n' % INCLUDE_GLOB)
+# nftables.service's stop, as Debian's ("flush ruleset") but keeping the collection's table, in one transaction.
+STOP_CONFIG = ('# Managed by the Ansible collection bluemind.firewall: nftables.service\'s stop, which flushes every\n'
+               '# table but the collection\'s while bluemind-firewall.service is active, in one transaction.\n'
+               'flush ruleset\ninclude "%s"\n' % INCLUDE_GLOB)
+
+
+def with_include(text):
+    """The system configuration with the include lines at its end (text None: no file, None)."""
+    if text is None or INCLUDE_LINES in text:
+        return text
+    return text + ('' if text.endswith('\n') or not text else '\n') + INCLUDE_LINES
+
+
+def without_include(text):
+    return text.replace(INCLUDE_LINES, '') if text is not None else None
 
 
 def _record(record, listing_sha256):
@@ -243,10 +299,18 @@ class NftablesTable(object):
         unit_differs = host_files.read(p['boot_unit_path']) != p['boot_unit']
         if unit_differs:
             reasons.append('boot unit differs')
+        fallback_files = self.fallback_files()
+        fallback_differs = [path for path, content in fallback_files if host_files.read(path) != content]
+        if fallback_differs:
+            reasons.append('last-resort policy differs')
         dropin_path, dropin = self.nftables_dropin()
-        dropin_differs = host_files.read(dropin_path) != dropin
+        dropin_differs = host_files.read(dropin_path) != dropin or host_files.read(self.stop_path()) != STOP_CONFIG
         if dropin_differs:
             reasons.append('nftables.service does not load the table again after its flush')
+        system_config = host_files.read(p['system_config'])
+        include_missing = with_include(system_config) != system_config
+        if include_missing:
+            reasons.append('%s does not include the table' % p['system_config'])
         enable = not self.unit_enabled()
         if enable:
             reasons.append('boot unit not enabled')
@@ -280,6 +344,9 @@ class NftablesTable(object):
                 result['diff'] = diffs if len(diffs) > 1 else diffs[0]
         if load:
             self.check_syntax(p['ruleset'])
+        if fallback_differs:
+            # The last resort must load when it is needed, at boot: it is checked like the ruleset.
+            self.check_syntax(fallback_files[0][1])
         if self.module.check_mode or not reasons:
             if not self.module.check_mode:
                 result['listing_sha256'] = recorded_sha
@@ -308,10 +375,19 @@ class NftablesTable(object):
             if current_file is not None:
                 work.keep({'write': p['path'] + '.previous', 'content': current_file, 'mode': host_files.PRIVATE})
             work.keep({'write': p['path'], 'content': p['ruleset'], 'mode': host_files.PRIVATE})
+        for path, content in fallback_files:
+            if path in fallback_differs:
+                # Root-only: it names the admin networks.
+                work.keep({'write': path, 'content': content, 'mode': host_files.PRIVATE})
         if unit_differs:
             work.keep({'write': p['boot_unit_path'], 'content': p['boot_unit'], 'mode': host_files.UNIT})
         if dropin_differs:
+            work.keep({'write': self.stop_path(), 'content': STOP_CONFIG, 'mode': host_files.PRIVATE})
             work.keep({'write': dropin_path, 'content': dropin, 'mode': host_files.UNIT})
+        if include_missing:
+            # The admin's lines stay as they are, and the file keeps its mode (Debian's is executable).
+            work.keep({'write': p['system_config'], 'content': with_include(system_config),
+                       'mode': stat.S_IMODE(os.stat(p['system_config']).st_mode)})
         if unit_differs or dropin_differs:
             work.keep({'run': [self.systemctl, 'daemon-reload']})
         if enable:
@@ -339,14 +415,29 @@ class NftablesTable(object):
         path = backends.nftables_dropin_path(os.path.dirname(self.params['boot_unit_path']), backends.NFTABLES)
         # A reload of the unit (not nft itself): it falls back to the previous ruleset as at boot.
         # --no-block: the reload waits for nftables.service, whose job is the one running this.
-        return path, backends.reload_after_flush(self.unit, '%s --no-block reload %s' % (self.systemctl, self.unit))
+        # The stop flushes and loads the table in one transaction (the include in the system's
+        # configuration does the same for its start and reload); the reload after it then changes nothing.
+        return path, backends.reload_after_flush(self.unit, '%s --no-block reload %s' % (self.systemctl, self.unit)) + (
+            'ExecStop=\nExecStop=%s -f %s\n' % (self.nft or '/usr/sbin/nft', self.stop_path()))
+
+    def stop_path(self):
+        return os.path.join(os.path.dirname(self.params['path']), 'nftables-stop.nft')
+
+    def fallback_files(self):
+        """[(path, content)] of the last-resort policy, nft first; [] when none was given."""
+        fallback = self.params['fallback']
+        if not fallback:
+            return []
+        paths = fallback_paths(self.params['path'])
+        return [(paths[key], fallback[key]) for key in ('nft', 'ipv4', 'ipv6')]
 
     def kept_files(self):
         """(path, mode) of every file this module keeps on the host."""
         p = self.params
         return [(p['path'], host_files.PRIVATE), (p['path'] + '.previous', host_files.PRIVATE),
                 (self.listing_path(), host_files.PRIVATE), (p['record_path'], host_files.PRIVATE),
-                (p['boot_unit_path'], host_files.UNIT), (self.nftables_dropin()[0], host_files.UNIT)]
+                (p['boot_unit_path'], host_files.UNIT), (self.nftables_dropin()[0], host_files.UNIT),
+                (self.stop_path(), host_files.PRIVATE)] + [(path, host_files.PRIVATE) for path, _ in self.fallback_files()]
 
     def listing_path(self):
         """The table as last loaded (nft's own listing), kept to show what a repair changes."""
@@ -363,10 +454,14 @@ class NftablesTable(object):
         live = self.live_listing() if self.nft else None
         dropin_path = self.nftables_dropin()[0]
         files = [path for path in (p['boot_unit_path'], dropin_path, p['path'], p['path'] + '.previous',
-                                   self.listing_path(), p['record_path']) if os.path.exists(path)]
+                                   self.listing_path(), p['record_path'], self.stop_path())
+                 + tuple(fallback_paths(p['path']).values()) if os.path.exists(path)]
+        system_config = host_files.read(p['system_config'])
+        include_present = without_include(system_config) != system_config
         enabled = os.path.exists(p['boot_unit_path']) and self.unit_enabled()
         reasons = (['table inet %s is loaded' % p['table']] if live is not None else []) + \
-            ['%s exists' % path for path in files]
+            ['%s exists' % path for path in files] + \
+            (['%s includes the table' % p['system_config']] if include_present else [])
         result = {'changed': bool(reasons), 'loaded': False, 'reasons': reasons, 'pending': False, 'recorded': False}
         if self.module._diff and live is not None:
             result['diff'] = {'before': live, 'after': '', 'before_header': 'live table inet %s' % p['table'],
@@ -383,6 +478,9 @@ class NftablesTable(object):
                 work.run([self.nft, '-f', work.save_text('new.nft', self.replacing(''))])
         except change.ChangeFailed as exc:
             work.roll_back(str(exc))
+        if include_present:
+            work.keep({'write': p['system_config'], 'content': without_include(system_config),
+                       'mode': stat.S_IMODE(os.stat(p['system_config']).st_mode)})
         if enabled:
             work.keep({'run': [self.systemctl, 'disable', self.unit]})
         for path in files:
@@ -405,6 +503,12 @@ def main():
             path=dict(type='path', required=True),
             boot_unit=dict(type='str'),
             boot_unit_path=dict(type='path', default='/etc/systemd/system/bluemind-firewall.service'),
+            system_config=dict(type='path', default='/etc/nftables.conf'),
+            fallback=dict(type='dict', options=dict(
+                nft=dict(type='str', required=True),
+                ipv4=dict(type='str', required=True),
+                ipv6=dict(type='str', required=True),
+            )),
             record=dict(type='dict'),
             record_path=dict(type='path', default='/etc/bluemind-firewall/policy.json'),
             install_command=dict(type='list', elements='str'),

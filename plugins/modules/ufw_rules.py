@@ -106,10 +106,29 @@ options:
     description: Move a host from the collection's nftables backend to ufw.
     type: bool
     default: false
+  fallback:
+    description:
+      - The last-resort policy (SSH from the admin sources, nothing else) that C(ufw.service) loads when its
+        start fails (a rules file that does not load, ufw not enabled in C(ufw.conf), iptables failing), as
+        C(iptables-restore --noflush) (C(ipv4)) and C(ip6tables-restore --noflush) (C(ipv6)) input; written
+        root-only to C(/etc/bluemind-firewall/ufw-fallback.iptables) and C(.ip6tables).
+      - A run that finds it loaded (ufw.service failed) reloads ufw, takes it out and starts ufw.service again.
+    type: dict
+    version_added: 0.6.0
+    suboptions:
+      ipv4:
+        description: iptables-restore input.
+        type: str
+        required: true
+      ipv6:
+        description: ip6tables-restore input.
+        type: str
+        required: true
   boot_dropin_path:
     description:
       - A drop-in that orders C(ufw.service) after C(nftables.service), whose stock configuration begins
-        with C(flush ruleset), and restarts ufw with it.
+        with C(flush ruleset), and restarts ufw with it; it also makes a start of C(ufw.service) that leaves
+        no whole ufw fail, and loads O(fallback) then.
     type: path
     default: /etc/systemd/system/ufw.service.d/bluemind-firewall.conf
   nftables_table:
@@ -188,15 +207,32 @@ import stat
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.bluemind.firewall.plugins.module_utils import backends, change, host_files, record, ufw_view
+from ansible_collections.bluemind.firewall.plugins.module_utils.nftables_view import (
+    BOOT_FALLBACK_NOTE, FALLBACK_CHAIN, UFW_FALLBACK_PATHS, iptables_last_resort)
 
 USER_RULES = (('ipv4', '/etc/ufw/user.rules'), ('ipv6', '/etc/ufw/user6.rules'))
 # Debian's nftables.service begins with "flush ruleset" and is not ordered against ufw.service: at
 # boot it could wipe ufw's rules after ufw loaded them. ufw loads after it; when nftables.service
 # starts or stops later (its stop flushes too), its drop-in (NFTABLES_DROPIN) reloads ufw.
+OFF_MARKER = '/etc/bluemind-firewall/ufw-off'
+# ufw-init exits 0 having loaded nothing when ufw.conf does not say ENABLED=yes, and 1 when a rules
+# file does not load, its chains then holding part of the rules at most: a start that leaves no whole
+# ufw (its user chains and an INPUT policy of DROP, both families) fails, unless the collection's off
+# switch is off. When the start fails, the last-resort policy (SSH from the admin sources, nothing
+# else; after ufw-init stop, which a failed ExecStartPost runs and which opens everything) is loaded
+# and ufw.service stays failed. "$$": a literal "$" for systemd.
+_UFW_CHECK = ('[ -e %s ] || { iptables -S ufw-user-input >/dev/null && ip6tables -S ufw6-user-input >/dev/null '
+              '&& iptables -S INPUT | grep -qx -- "-P INPUT DROP" && ip6tables -S INPUT | grep -qx -- "-P INPUT DROP"; } '
+              '|| { echo "ufw did not load its rules: the last-resort policy is loaded" >&2; exit 1; }' % OFF_MARKER)
 BOOT_DROPIN = """[Unit]
 # Written by bluemind.firewall: nftables.service flushes the whole ruleset when it starts.
 After=nftables.service
-"""
+
+[Service]
+# Written by bluemind.firewall: ufw.service never leaves the host open (see the collection's README).
+ExecStartPost=/bin/sh -c '%s'
+ExecStopPost=-/bin/sh -c 'test "$$SERVICE_RESULT" = success && exit 0; %s'
+""" % (_UFW_CHECK, iptables_last_resort(UFW_FALLBACK_PATHS, BOOT_FALLBACK_NOTE, 'ufw.service failed'))
 NFTABLES_DROPIN = backends.reload_after_flush('ufw.service', '/usr/sbin/ufw reload')
 DEFAULTS = '/etc/default/ufw'
 
@@ -411,6 +447,14 @@ class UfwRules(object):
             reasons.append('ufw.service is not ordered after nftables.service')
         if not record.same(current_record, wanted_record):
             reasons.append('record differs')
+        fallback_files = [(UFW_FALLBACK_PATHS[family], p['fallback'][family]) for family in ('ipv4', 'ipv6')
+                          if p['fallback']]
+        fallback_differs = [path for path, content in fallback_files if host_files.read(path) != content]
+        if fallback_differs:
+            reasons.append('last-resort policy differs')
+        last_resort = self.last_resort_loaded()
+        if last_resort:
+            reasons.append('the last-resort policy is in force (%s)' % last_resort)
         found = wanted_record['ufw']
         on, off = ufw_view.switch_commands(ufw_view.owned(p['rules'], current), found['enabled_by_collection'],
                                            found['incoming_default_before'])
@@ -474,6 +518,19 @@ class UfwRules(object):
             self.work.keep({'run': [self.systemctl, 'daemon-reload']})
         if not boot_enabled:
             self.work.keep({'run': [self.systemctl, 'enable', 'ufw']})
+        for path, content in fallback_files:
+            if path in fallback_differs:
+                # Root-only: it names the admin networks.
+                self.work.keep({'write': path, 'content': content, 'mode': 0o600})
+        if last_resort:
+            # ufw's chains from its files (the last resort's chain, first in INPUT, drops meanwhile), then
+            # ufw.service started again (its check passes) and the last resort taken out.
+            self.work.keep({'run': [self.ufw, 'reload']})
+            self.work.keep({'run': [self.systemctl, 'reset-failed', 'ufw.service']})
+            self.work.keep({'run': [self.systemctl, 'start', 'ufw.service']})
+            self.work.keep({'run': ['sh', '-c', ' '.join(
+                '{ %s -D INPUT -j %s; %s -F %s; %s -X %s; } 2>/dev/null;' % ((tool, FALLBACK_CHAIN) * 3)
+                for tool in ('iptables', 'ip6tables')) + ' rm -f %s' % BOOT_FALLBACK_NOTE]})
         # The nftables table stays live until the change is confirmed: until then a packet must pass
         # both, so nothing opens that either closes.
         for other in replace:
@@ -495,6 +552,16 @@ class UfwRules(object):
         result.update(self.work.finish())
         result['recorded'] = not result['pending'] or current_record is not None
         return result
+
+    def last_resort_loaded(self):
+        """Why the last resort is thought live (its chain in iptables, or ufw.service failed), or None."""
+        for tool in ('iptables', 'ip6tables'):
+            path = self.module.get_bin_path(tool)
+            if path and self.module.run_command([path, '-S', FALLBACK_CHAIN])[0] == 0:
+                return 'the %s chain %s is loaded' % (tool, FALLBACK_CHAIN)
+        if self.run_status(['is-failed', 'ufw.service']) == 'failed':
+            return 'ufw.service failed'
+        return None
 
     def switch_marker(self):
         """Present while the rules are switched off (the unit stopped)."""
@@ -556,7 +623,7 @@ class UfwRules(object):
                                                                  flags=re.M),
                             'mode': host_files.mode_of(DEFAULTS, host_files.UNIT)})
         for path in (p['boot_dropin_path'], self.nftables_dropin_path(), p['switch_script'], self.switch_marker(),
-                     p['record_path']):
+                     p['record_path']) + tuple(UFW_FALLBACK_PATHS.values()):
             if os.path.exists(path):
                 self.work.keep({'remove': path})
         if switch_unit:
@@ -600,6 +667,8 @@ def main():
             install_command=dict(type='list', elements='str'),
             backend_switch=dict(type='bool', default=False),
             boot_dropin_path=dict(type='path', default='/etc/systemd/system/ufw.service.d/bluemind-firewall.conf'),
+            fallback=dict(type='dict', options=dict(ipv4=dict(type='str', required=True),
+                                                    ipv6=dict(type='str', required=True))),
             nftables_table=dict(type='str', default='bluemind_firewall'),
             log_drops=dict(type='bool'),
             unit_path=dict(type='path', default='/etc/systemd/system/bluemind-firewall.service'),

@@ -64,6 +64,7 @@ options:
     description:
       - Kinds of difference that make the task fail. An empty list only reports.
       - Probe mismatches count as V(exposed) or V(blocked) like static ones.
+      - A boot that loaded the last-resort policy (RV(last_resort)) fails the task with any non-empty list.
     type: list
     elements: str
     choices: [exposed, blocked, unknown]
@@ -326,10 +327,19 @@ probes:
       detail: ""
       kind: null
 boot_fallback:
-  description: When the ruleset file did not load at boot and the previous one was loaded instead, what the boot
-    unit noted; null otherwise.
+  description: When the ruleset file did not load at boot and the previous one (or the last-resort policy) was
+    loaded instead, what the boot unit noted; null otherwise.
   returned: always
   type: str
+last_resort:
+  description:
+    - When neither the ruleset file nor the previous one loaded at boot, what the boot unit noted (it loaded the
+      last-resort policy, SSH from the admin sources only, or took the network interfaces down); null otherwise.
+    - A finding of its own, first in RV(msg); it makes the host not compliant and fails the task whenever
+      O(fail_on) is not empty. The next run of the site playbook loads the policy and removes it.
+  returned: always
+  type: str
+  version_added: 0.6.0
 probe_mismatches:
   description: The entries of RV(probes) whose state does not meet the expectation; kind is exposed or blocked.
   returned: always
@@ -499,7 +509,9 @@ class Verify(object):
         # The boot unit leaves this note when the ruleset file did not hold the whole table and it
         # loaded the previous one instead: the rules in force may be older than the record.
         result['boot_fallback'] = (host_files.read(BOOT_FALLBACK_NOTE) or '').strip() or None
-        if result['boot_fallback']:
+        # Neither ruleset loaded: the host runs the last resort (or is cut off), whatever the record says.
+        result['last_resort'] = result['boot_fallback'] if 'last-resort' in (result['boot_fallback'] or '') else None
+        if result['boot_fallback'] and not result['last_resort']:
             self.module.warn('%s (the file is written again by the next run of the site playbook)'
                              % result['boot_fallback'])
         for kind in verification.FINDING_KINDS:
@@ -515,11 +527,16 @@ class Verify(object):
         lines += ['%s tcp/%s on %s %s from %s: %s (expected %s)' % (
             kind, verification.port_list_text(ports), name, address, source, state, expect)
             for (kind, name, address, source, state, expect), ports in grouped.items()]
-        result['compliant'] = not lines
         failing = [line for line in lines if line.split(' ', 1)[0] in self.params['fail_on']]
+        if result['last_resort']:
+            lines.insert(0, '%s (the next run of the site playbook loads the policy again)' % result['last_resort'])
+            if self.params['fail_on']:
+                failing.insert(0, lines[0])
+        result['compliant'] = not lines
         if lines:
-            counts = ', '.join('%d %s' % (sum(1 for line in lines if line.startswith(kind + ' ')), kind)
-                               for kind in verification.FINDING_KINDS)
+            counts = ', '.join(['last-resort boot'] * bool(result['last_resort']) + [
+                '%d %s' % (sum(1 for line in lines if line.startswith(kind + ' ')), kind)
+                for kind in verification.FINDING_KINDS])
             shown = lines[:MESSAGE_LINES]
             if len(lines) > MESSAGE_LINES:
                 shown.append('... %d more' % (len(lines) - MESSAGE_LINES))

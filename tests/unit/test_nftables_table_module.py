@@ -69,13 +69,14 @@ def host(tmp_path):
     return {'fake': fake, 'bin': bin_dir, 'etc': etc, 'run': tmp_path / 'run',
             'ruleset': etc / 'bluemind-firewall' / 'bluemind_firewall.nft',
             'record': etc / 'bluemind-firewall' / 'policy.json',
-            'unit': etc / 'systemd' / 'bluemind-firewall.service'}
+            'unit': etc / 'systemd' / 'bluemind-firewall.service', 'system_config': etc / 'nftables.conf'}
 
 
 def run(host, ruleset=RULESET, check=False, diff=False, record=None, module=MODULE, **extra):
     args = {'ruleset': ruleset, 'path': str(host['ruleset']), 'boot_unit': '[Unit]\n',
             'boot_unit_path': str(host['unit']), 'record': record or {'schema': 1},
-            'record_path': str(host['record']), 'state_dir': str(host['run'])}
+            'record_path': str(host['record']), 'state_dir': str(host['run']),
+            'system_config': str(host['system_config'])}
     if module != MODULE:
         args = {'state_dir': str(host['run'])}
     args.update(extra, _ansible_check_mode=check, _ansible_diff=diff, _ansible_tmpdir=str(host['fake']))
@@ -393,25 +394,106 @@ def test_the_ruleset_that_loaded_before_stays_beside_the_new_one(host):
     assert not host['ruleset'].parent.exists()
 
 
+FAKE_TOOL = r'''#!/bin/sh
+# Records its call; fails when $FAKE/FAIL_<its name> exists.
+echo "$(basename "$0") $*" >> "$FAKE/calls"
+[ -f "$FAKE/FAIL_$(basename "$0")" ] && { echo "$(basename "$0"): failing (test)" >&2; exit 1; }
+exit 0
+'''
+FALLBACK_TABLE = 'table inet bluemind_firewall { chain input { } }\n'
+FALLBACK = 'table inet bluemind_firewall\ndelete table inet bluemind_firewall\n' + FALLBACK_TABLE
+
+
+def boot(host, reload=False):
+    """Run the boot unit's line against the fakes; (status, calls, note text or None)."""
+    for name in ('iptables', 'ip6tables', 'iptables-restore', 'ip6tables-restore', 'ip'):
+        (host['bin'] / name).write_text(FAKE_TOOL)
+        (host['bin'] / name).chmod(0o755)
+    if (host['fake'] / 'FAIL_nft').exists():
+        # nft itself fails (missing, broken): every call exits 1.
+        (host['bin'] / 'nft').write_text('#!/bin/sh\necho "nft $*" >> "$FAKE/calls"; exit 1\n')
+    names = ('iptables', 'ip6tables', 'iptables-restore', 'ip6tables-restore', 'ip')
+    tools = dict((name, str(host['bin'] / name)) for name in names)
+    tools['ls'] = 'printf "lo\\neth0\\neth1\\n"'
+    note = host['run'] / 'boot-fallback'
+    command = boot_load_command(str(host['bin'] / 'nft'), str(host['ruleset']), note=str(note), tools=tools,
+                                last_resort=not reload)
+    assert '$' not in command and '%' not in command
+    calls = host['fake'] / 'calls'
+    if calls.exists():
+        calls.unlink()
+    done = subprocess.run(['/bin/sh', '-c', command], env=dict(os.environ, FAKE=str(host['fake'])), check=False)
+    return (done.returncode, calls.read_text() if calls.exists() else '',
+            note.read_text() if note.exists() else None)
+
+
+def write_files(host, current, previous, fallback=True):
+    host['ruleset'].parent.mkdir(parents=True, exist_ok=True)
+    host['ruleset'].write_text(current)
+    if previous is not None:
+        (host['ruleset'].parent / 'bluemind_firewall.nft.previous').write_text(previous)
+    if fallback:
+        for suffix, content in (('', FALLBACK), ('.iptables', '*filter\nCOMMIT\n'), ('.ip6tables', '*filter\nCOMMIT\n')):
+            (host['ruleset'].parent / ('bluemind_firewall.nft.fallback' + suffix)).write_text(content)
+
+
 @pytest.mark.parametrize('current,previous,status,loaded', [
     (RULESET, None, 0, RULESET),
     ('', RULESET, 3, RULESET),                                   # emptied by a power cut
     (NEW[:len(NEW) // 2], RULESET, 3, RULESET),                  # cut short
-    ('', None, 1, None),                                         # nothing whole to load
+    ('', None, 4, FALLBACK),                                     # nothing whole: the last resort
+    (NEW[:len(NEW) // 2], None, 4, FALLBACK),                    # the first install, cut short
 ])
 def test_at_boot_a_ruleset_file_that_is_not_whole_falls_back_to_the_previous_one(host, current, previous, status, loaded):
-    host['ruleset'].parent.mkdir(parents=True)
-    host['ruleset'].write_text(current)
-    if previous is not None:
-        (host['ruleset'].parent / 'bluemind_firewall.nft.previous').write_text(previous)
-    note = host['run'] / 'boot-fallback'
-    command = boot_load_command(str(host['bin'] / 'nft'), str(host['ruleset']), note=str(note))
-    assert '$' not in command and '%' not in command
-    done = subprocess.run(['/bin/sh', '-c', command], env=dict(os.environ, FAKE=str(host['fake'])), check=False)
-    assert done.returncode == status
+    write_files(host, current, previous)
+    done, calls, note = boot(host)
+    assert done == status
     live = host['fake'] / 'live'
-    assert (live.read_text() if live.exists() else None) == (loaded.split('\n', 2)[2] if loaded else None)
-    assert note.exists() == (status == 3)
+    assert (live.read_text() if live.exists() else None) == loaded.split('\n', 2)[2]
+    assert (note is not None) == (status != 0)
+    assert ('boot loaded the last-resort policy (nft, ' in (note or '')) == (status == 4)
+    assert 'iptables' not in calls and ' link ' not in calls
+
+
+def test_a_reload_never_loads_the_last_resort(host):
+    write_files(host, '', None)
+    done, calls, note = boot(host, reload=True)
+    assert done == 1 and not (host['fake'] / 'live').exists() and 'fallback' not in calls
+
+
+def test_when_nft_fails_at_boot_iptables_loads_the_last_resort_then_a_good_start_removes_it(host):
+    write_files(host, RULESET, None)
+    (host['fake'] / 'FAIL_nft').touch()
+    done, calls, note = boot(host)
+    fallback = str(host['ruleset']) + '.fallback'
+    assert done == 5, calls
+    assert 'iptables-restore -n %s.iptables\n' % fallback in calls
+    assert 'ip6tables-restore -n %s.ip6tables\n' % fallback in calls
+    assert ' link ' not in calls
+    assert note.startswith('boot loaded the last-resort policy (iptables-restore, ') and 'nft failed' in note
+    # nft repaired: the next start (a converge) loads the ruleset and takes the iptables chain out.
+    (host['fake'] / 'FAIL_nft').unlink()
+    (host['bin'] / 'nft').write_text(FAKE_NFT)
+    done, calls, note = boot(host)
+    assert done == 0 and note is None
+    for tool in ('iptables', 'ip6tables'):
+        for words in ('-D INPUT -j bluemind-fallback', '-F bluemind-fallback', '-X bluemind-fallback'):
+            assert '%s %s\n' % (tool, words) in calls
+    # An ordinary boot runs no iptables command (on a host without iptables' tables, it could create them).
+    done, calls, note = boot(host)
+    assert done == 0 and 'iptables' not in calls
+
+
+@pytest.mark.parametrize('failing', ['iptables-restore', 'ip6tables-restore'])
+def test_when_nothing_loads_at_boot_every_interface_but_the_loopback_goes_down(host, failing):
+    write_files(host, '', None)
+    (host['fake'] / 'FAIL_nft').touch()
+    (host['fake'] / ('FAIL_' + failing)).touch()
+    done, calls, note = boot(host)
+    assert done == 6
+    assert [line for line in calls.splitlines() if ' link ' in line] == [
+        'ip link set dev eth0 down', 'ip link set dev eth1 down']
+    assert note.startswith('boot could not load the last-resort policy either') and 'last-resort' in note
 
 
 def test_a_unit_stopped_by_hand_is_started_again_by_the_next_converge(host):
@@ -432,9 +514,112 @@ def test_the_boot_unit_stops_by_removing_its_table_but_not_at_shutdown():
                                      undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
     unit = environment.get_template('bluemind-firewall.service.j2').render(
         table='bluemind_firewall', nft='/usr/sbin/nft', ruleset_path='/etc/bluemind-firewall/bluemind_firewall.nft',
-        load=boot_load_command('/usr/sbin/nft', '/etc/bluemind-firewall/bluemind_firewall.nft'))
+        include_link='/run/bluemind-firewall/include/bluemind_firewall.nft',
+        load=boot_load_command('/usr/sbin/nft', '/etc/bluemind-firewall/bluemind_firewall.nft'),
+        reload=boot_load_command('/usr/sbin/nft', '/etc/bluemind-firewall/bluemind_firewall.nft', last_resort=False))
     stop = [line for line in unit.splitlines() if line.startswith('ExecStop=')]
-    assert stop == ["ExecStop=/bin/sh -c 'systemctl is-system-running | grep -q stopping "
+    assert stop == ["ExecStop=/bin/sh -c 'rm -f /run/bluemind-firewall/include/bluemind_firewall.nft; "
+                    "systemctl is-system-running | grep -q stopping "
                     "|| /usr/sbin/nft delete table inet bluemind_firewall 2>/dev/null || true'"]
     assert 'PartOf=' not in unit and 'ReloadPropagatedFrom=nftables.service' in unit
     assert '$' not in unit and '%' not in unit
+    # The last resort is a failure (systemctl --failed), the previous ruleset is not; reloads never load it.
+    assert 'SuccessExitStatus=3\n' in unit and 'exit 4' in unit and 'exit 6' in unit
+    reload = [line for line in unit.splitlines() if line.startswith('ExecReload=')]
+    assert len(reload) == 1 and '.nft.fallback' not in reload[0] and 'link set' not in reload[0]
+    # Before every network manager: they all start after network-pre.target, which this unit pulls in.
+    assert 'DefaultDependencies=no\n' in unit and 'Wants=network-pre.target\n' in unit
+    assert 'Before=network-pre.target cloud-init-local.service shutdown.target\n' in unit
+
+
+@pytest.mark.xfail(reason='host_files.write loses the mode it is given (issue 25, fixed on another branch)', strict=False)
+def test_the_last_resort_files_are_root_only(host):
+    run(host, fallback={'nft': FALLBACK, 'ipv4': '*filter\nCOMMIT\n', 'ipv6': '*filter\nCOMMIT\n'})
+    for suffix in ('', '.iptables', '.ip6tables'):
+        assert os.stat(str(host['ruleset']) + '.fallback' + suffix).st_mode & 0o777 == 0o600
+
+
+def test_the_last_resort_files_are_written_checked_and_removed(host):
+    fallback = {'nft': FALLBACK, 'ipv4': '*filter\nCOMMIT\n', 'ipv6': '*filter\nCOMMIT\n'}
+    result = run(host, fallback=fallback)
+    base = str(host['ruleset']) + '.fallback'
+    for path, content in ((base, FALLBACK), (base + '.iptables', fallback['ipv4']), (base + '.ip6tables', fallback['ipv6'])):
+        assert open(path).read() == content
+    assert not run(host, fallback=fallback)['changed']
+    changed = dict(fallback, ipv4='*filter\n# other\nCOMMIT\n')
+    result = run(host, fallback=changed)
+    assert result['reasons'] == ['last-resort policy differs'] and loads(result) == []
+    assert [call for call in result['calls'] if call.startswith('nft -c -f ')]
+    assert open(base + '.iptables').read() == changed['ipv4']
+    # A last resort nft refuses is not written: the run fails before any change.
+    refused = run(host, fallback=dict(fallback, nft=FALLBACK + '# REJECT_CHECK\n'))
+    assert refused.get('failed') and 'nft -c' in refused['msg'] and open(base).read() == FALLBACK
+    run(host, state='absent')
+    assert not host['ruleset'].parent.exists()
+
+
+ADMIN_CONFIG = '#!/usr/sbin/nft -f\n\nflush ruleset\n\ntable inet filter {\n\tchain input { type filter hook input priority 0; }\n}\n'
+
+
+def test_the_system_configuration_includes_the_table_keeping_the_admins_lines_and_mode(host):
+    host['system_config'].parent.mkdir(parents=True)
+    host['system_config'].write_text(ADMIN_CONFIG.rstrip('\n'))    # no newline at its end
+    host['system_config'].chmod(0o755)
+    result = run(host)
+    text = host['system_config'].read_text()
+    assert text.startswith(ADMIN_CONFIG) and text.endswith('include "/run/bluemind-firewall/include/*.nft"\n')
+    assert len(text.splitlines()) == len(ADMIN_CONFIG.splitlines()) + 2
+    assert os.stat(str(host['system_config'])).st_mode & 0o777 == 0o755
+    assert '%s does not include the table' % host['system_config'] in result['reasons']
+    assert not run(host)['changed']
+    # The stop: one transaction that flushes every table but the included one.
+    dropin = (host['unit'].parent / 'nftables.service.d' / 'bluemind-firewall-nftables.conf').read_text()
+    stop = host['ruleset'].parent / 'nftables-stop.nft'
+    assert dropin.endswith('ExecStop=\nExecStop=%s -f %s\n' % (host['bin'] / 'nft', stop))
+    assert stop.read_text().endswith('flush ruleset\ninclude "/run/bluemind-firewall/include/*.nft"\n')
+    run(host, state='absent')
+    assert host['system_config'].read_text() == ADMIN_CONFIG and not stop.exists()
+    assert os.stat(str(host['system_config'])).st_mode & 0o777 == 0o755
+
+
+def test_without_a_system_configuration_none_is_written(host):
+    run(host)
+    assert not host['system_config'].exists()
+
+
+def test_the_boot_unit_links_what_it_loaded_for_nftables_services_include(host):
+    link = host['run'] / 'include' / 'bluemind_firewall.nft'
+    write_files(host, RULESET, None)
+    assert boot(host)[0] == 0 and os.readlink(str(link)) == str(host['ruleset'])
+    write_files(host, '', RULESET)
+    assert boot(host)[0] == 3 and os.readlink(str(link)) == str(host['ruleset']) + '.previous'
+    write_files(host, '', None)
+    (host['ruleset'].parent / 'bluemind_firewall.nft.previous').unlink()
+    assert boot(host)[0] == 4 and os.readlink(str(link)) == str(host['ruleset']) + '.fallback'
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not os.path.exists('/usr/bin/unshare'), reason='needs root and unshare')
+def test_nftables_services_flush_and_the_included_table_are_one_transaction(tmp_path):
+    """With real nft in an empty network namespace: the stop file and a configuration with the include
+    leave the linked table (and only it) loaded; without the link they flush everything."""
+    import shutil
+    nft = shutil.which('nft')
+    if not nft:
+        pytest.skip('needs nft')
+    sys.path.insert(0, os.path.dirname(MODULE))
+    from ansible_collections.bluemind.firewall.plugins.modules.nftables_table import STOP_CONFIG, with_include
+    glob = '/run/bluemind-firewall/include/*.nft'
+    include = tmp_path / 'include'
+    include.mkdir()
+    table = tmp_path / 'bluemind_firewall.nft'
+    table.write_text(RULESET.replace('{ }', '{\n\tchain input {\n\t\ttype filter hook input priority 0; policy drop;\n\t}\n}'))
+    (tmp_path / 'stop.nft').write_text(STOP_CONFIG.replace(glob, str(include / '*.nft')))
+    (tmp_path / 'conf.nft').write_text(with_include(ADMIN_CONFIG).replace(glob, str(include / '*.nft')))
+    script = ('nft add table inet docker_like && nft -f {0}/conf.nft && nft list tables && echo -- && '
+              'nft add table inet docker_like && nft -f {0}/stop.nft && nft list tables && echo -- && '
+              'rm {0}/include/t.nft && nft -f {0}/stop.nft && nft list tables').format(tmp_path)
+    os.symlink(str(table), str(include / 't.nft'))
+    done = subprocess.run(['unshare', '-n', 'sh', '-c', script], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split('--\n') == ['table inet filter\ntable inet bluemind_firewall\n',
+                                         'table inet bluemind_firewall\n', '']

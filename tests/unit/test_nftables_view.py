@@ -8,7 +8,8 @@ import jinja2
 import pytest
 
 from conftest import ROLE
-from ansible_collections.bluemind.firewall.plugins.module_utils.nftables_view import nftables_view, without_dynamic_elements
+from ansible_collections.bluemind.firewall.plugins.module_utils.nftables_view import (
+    fallback_iptables, fallback_paths, fallback_ruleset, nftables_view, without_dynamic_elements)
 from ansible_collections.bluemind.firewall.plugins.module_utils.policy import build_policy
 
 
@@ -158,3 +159,62 @@ def test_set_elements_name_their_services_and_hosts(port_table):
     assert listing['cluster_hosts_v6'] == '2001:db8::10 comment "mx1"'
     text = render(result)
     assert 'elements = { 25 comment "smtp", 443 comment "https", 993 comment "imaps" }' in text
+
+
+FALLBACK_VARIANTS = {
+    'admin networks of both families': {'admin_sources': ['198.51.100.0/24', '2001:db8:ad::/48']},
+    'IPv4 admin network only, another SSH port': {'admin_sources': ['198.51.100.0/24'], 'ssh_port': 2222},
+    'everyone': {},
+    'IPv4 everyone, IPv6 a network': {'admin_sources': ['0.0.0.0/0', '2001:db8:ad::/48']},
+}
+
+
+def fallback_policy(port_table, **settings):
+    return build_policy(port_table, settings, {'group': 'bluemind', 'hosts': {'mx1': ['192.0.2.10', '2001:db8::10']}})
+
+
+@pytest.mark.parametrize('name', sorted(FALLBACK_VARIANTS))
+def test_the_last_resort_opens_ssh_to_the_admin_sources_and_nothing_else(port_table, name):
+    policy = fallback_policy(port_table, **FALLBACK_VARIANTS[name])
+    text = fallback_ruleset(policy)
+    accepts = [line.strip() for line in text.splitlines() if ' accept' in line]
+    port = policy['ssh_port']
+    services = [line for line in accepts if 'dport' in line]
+    admin = policy['sources']['admin']
+    assert len(services) == sum(1 for family in ('ipv4', 'ipv6') if admin[family])
+    assert all('tcp dport %d accept' % port in line for line in services)
+    # The cluster's peers and BlueMind's ports are no part of it.
+    assert '192.0.2.10' not in text and '5432' not in text and '@cluster' not in text
+    assert 'policy drop;' in text and text.startswith('#') and 'delete table inet bluemind_firewall' in text
+    for family in ('ipv4', 'ipv6'):
+        rules = fallback_iptables(policy, family)
+        dports = [line for line in rules.splitlines() if '--dport' in line]
+        assert dports == ['-A bluemind-fallback -p tcp -s %s --dport %d -j ACCEPT' % (network, port)
+                          for network in admin[family]]
+        assert rules.endswith('-A bluemind-fallback -j DROP\nCOMMIT\n')
+
+
+ISOLATED = os.geteuid() == 0 and shutil.which('nft') and shutil.which('unshare') and shutil.which('iptables-restore')
+
+
+@pytest.mark.skipif(not ISOLATED, reason='loading needs root, nft, iptables and unshare')
+@pytest.mark.parametrize('name', sorted(FALLBACK_VARIANTS))
+def test_the_last_resort_loads_in_a_network_namespace_of_its_own(port_table, tmp_path, name):
+    """Loaded for real (not only nft -c) in an empty network namespace, with nft and with
+    iptables-restore --noflush, as the boot unit does; and nft -c accepts it over the live table."""
+    policy = fallback_policy(port_table, **FALLBACK_VARIANTS[name])
+    paths = fallback_paths(str(tmp_path / 'bluemind_firewall.nft'))
+    with open(paths['nft'], 'w') as handle:
+        handle.write(fallback_ruleset(policy))
+    for family in ('ipv4', 'ipv6'):
+        with open(paths[family], 'w') as handle:
+            handle.write(fallback_iptables(policy, family))
+    script = ('nft -f {nft} && nft -c -f {nft} && nft -f {nft} && nft list table inet bluemind_firewall && '
+              'iptables-restore -n {ipv4} && ip6tables-restore -n {ipv6} && iptables -S bluemind-fallback && '
+              'ip6tables -S bluemind-fallback && iptables -S INPUT && ip6tables -S INPUT').format(**paths)
+    done = subprocess.run(['unshare', '-n', 'sh', '-c', script], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    # Loaded twice: the file's own "delete table" replaces it, one table.
+    assert done.stdout.count('table inet bluemind_firewall {') == 1
+    assert 'policy drop;' in done.stdout and 'tcp dport %d' % policy['ssh_port'] in done.stdout
+    assert '-A INPUT -j bluemind-fallback' in done.stdout and '-A bluemind-fallback -j DROP' in done.stdout

@@ -44,6 +44,8 @@ with open(os.path.join(os.environ['STATE'], 'host.json')) as handle:
     forwarding = json.load(handle).get('forwarding') or {}
 recorded = {'/proc/sys/net/ipv4/ip_forward': forwarding.get('4'),
             '/proc/sys/net/ipv6/conf/all/forwarding': forwarding.get('6')}
+# The boot unit's note, when the test gives one (BOOT_NOTE), instead of this machine's.
+recorded['/run/bluemind-firewall/boot-fallback'] = os.environ.get('BOOT_NOTE')
 real_open = builtins.open
 def recorded_open(path, *args, **kwargs):
     if path in recorded:
@@ -70,13 +72,15 @@ def host(tmp_path):
     return {'tmp': tmp_path, 'bin': tools, 'record': record}
 
 
-def run(host, state='collection_only', check=False, **args):
+def run(host, state='collection_only', check=False, boot_note=None, **args):
     args.setdefault('record_path', str(host['record']))
     args.update({'_ansible_check_mode': check, '_ansible_tmpdir': str(host['tmp'])})
     args_file = host['tmp'] / 'args.json'
     args_file.write_text(json.dumps({'ANSIBLE_MODULE_ARGS': args}))
     env = dict(os.environ, STATE=os.path.join(LIVE, state), PATH='%s:/usr/bin:/bin' % host['bin'],
                PYTHONPATH=os.pathsep.join(sys.path))
+    if boot_note is not None:
+        env['BOOT_NOTE'] = boot_note
     done = subprocess.run([sys.executable, '-c', RECORDED_SYSCTLS, MODULE, str(args_file)], capture_output=True,
                           text=True, env=env, check=False)
     return json.loads(done.stdout)
@@ -95,6 +99,26 @@ def test_the_collections_rules_pass_and_nothing_changes(host):
                                     'esp on eth0 from 198.51.100.0/24, udp 500, 4500 from 10.89.45.11, 10.89.45.12, '
                                     '192.0.2.0/24, 198.51.100.0/24 and 2 more')
     assert run(host, check=True)['compliant'] is True
+
+
+LAST_RESORT_NOTE = ('boot loaded the last-resort policy (nft, /etc/bluemind-firewall/bluemind_firewall.nft.fallback): '
+                    '/etc/bluemind-firewall/bluemind_firewall.nft did not load at boot and no previous ruleset did')
+
+
+def test_a_boot_on_the_last_resort_is_a_finding_of_its_own(host):
+    # The live rules are the policy's here: the note alone makes the finding.
+    result = run(host, boot_note=LAST_RESORT_NOTE + '\n')
+    assert result['failed'] is True and result['compliant'] is False
+    assert result['last_resort'] == LAST_RESORT_NOTE
+    assert result['msg'].startswith('not compliant (last-resort boot, 0 exposed, 0 blocked, 0 unknown):\n'
+                                    + LAST_RESORT_NOTE)
+    reported = run(host, boot_note=LAST_RESORT_NOTE, fail_on=[])
+    assert not reported.get('failed') and reported['compliant'] is False and LAST_RESORT_NOTE in reported['msg']
+    # The previous ruleset loaded instead: a warning, not a finding.
+    previous = run(host, boot_note='/x.nft did not load at boot; /x.nft.previous was loaded instead')
+    assert not previous.get('failed') and previous['compliant'] is True and previous['last_resort'] is None
+    assert previous['boot_fallback'].endswith('was loaded instead'), previous.get('warnings')
+    assert run(host)['last_resort'] is None
 
 
 def test_a_foreign_drop_fails_the_task_naming_port_and_culprit(host):
