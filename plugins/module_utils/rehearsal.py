@@ -64,8 +64,8 @@ def machine_names(hosts_text, hostname, mine=()):
     or local address. DNS is not asked: the rehearsal sends no query about the inventory's names."""
     names = {'localhost': 'localhost is this machine'}
     if hostname:
-        names[_name_key(hostname)] = "it is this machine's host name"
-        names[_name_key(hostname).split('.')[0]] = "it is this machine's host name"
+        for name in (_name_key(hostname), _name_key(hostname).split('.', 1)[0]):
+            names[name] = "it is this machine's host name"
     for line in (hosts_text or '').splitlines():
         words = line.split('#', 1)[0].split()
         if len(words) >= 2 and is_local_address(words[0], mine):
