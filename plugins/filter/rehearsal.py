@@ -8,7 +8,9 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import os
 import re
+import socket
 
 from ansible.errors import AnsibleFilterError, AnsibleUndefinedVariable
 from ansible_collections.bluemind.firewall.plugins.module_utils import rehearsal
@@ -16,6 +18,7 @@ from ansible_collections.bluemind.firewall.plugins.module_utils.policy import Po
 
 _VARIABLE = 'bluemind_firewall_%s'
 SSH_PORT = 22
+HOSTS_FILE = '/etc/hosts'
 # A line of a debug task's msg in the default callback's output: an item of its list, or the string.
 _MESSAGE = re.compile(r'^\s+(?:"msg": )?"((?:[^"\\]|\\.)*)",?$')
 
@@ -45,16 +48,27 @@ def _value(variables, name):
         return None
 
 
-def rehearsal_plan(hostvars, hosts, prefix, machine_addresses, port_table):
-    """The rehearsal's containers, their addresses and the ports their listeners open, read from the
-    inventory variables of the hosts to rehearse."""
+def _hosts_file(path=HOSTS_FILE):
     try:
-        return _plan(hostvars, hosts, prefix, machine_addresses, port_table)
+        with open(path) as handle:
+            return handle.read()
+    except (IOError, OSError):
+        return ''
+
+
+def rehearsal_plan(hostvars, hosts, prefix, machine_addresses, port_table, hosts_text=None, hostname=None):
+    """The rehearsal's containers, their addresses and the ports their listeners open, read from the
+    inventory variables of the hosts to rehearse. The role runs it on the controller (a local play), so
+    the hosts file and the host name read here are this machine's; tests pass their own."""
+    try:
+        names = rehearsal.machine_names(_hosts_file() if hosts_text is None else hosts_text,
+                                        socket.gethostname() if hostname is None else hostname, machine_addresses)
+        return _plan(hostvars, hosts, prefix, machine_addresses, port_table, names)
     except (rehearsal.RehearsalError, PolicyError) as exc:
         raise AnsibleFilterError('Cannot rehearse this inventory, nothing was started: %s' % exc)
 
 
-def _plan(hostvars, hosts, prefix, machine_addresses, port_table):
+def _plan(hostvars, hosts, prefix, machine_addresses, port_table, names):
     specs = {}
     ports = set([SSH_PORT])
     for entry in port_table:
@@ -64,6 +78,8 @@ def _plan(hostvars, hosts, prefix, machine_addresses, port_table):
         specs[host] = {
             'address': _value(variables, _VARIABLE % 'address'),
             'ansible_host': _value(variables, 'ansible_host'),
+            'ansible_connection': _value(variables, 'ansible_connection'),
+            'podman_variables': [name for name in variables.keys() if str(name).startswith(rehearsal.PODMAN_VARIABLE_PREFIX)],
             'admin_sources': variables.get(_VARIABLE % 'admin_sources'),
             'cluster_sources': variables.get(_VARIABLE % 'cluster_sources'),
             'rule_sources': _rule_sources(variables.get(_VARIABLE % 'extra_rules')),
@@ -73,7 +89,7 @@ def _plan(hostvars, hosts, prefix, machine_addresses, port_table):
             for item in variables.get(_VARIABLE % extra) or []:
                 if isinstance(item, dict) and item.get('proto', 'tcp') == 'tcp':
                     ports.update(_ports(item.get('port'), _VARIABLE % extra))
-    found = rehearsal.plan(specs, prefix, machine_addresses)
+    found = rehearsal.plan(specs, prefix, machine_addresses, names)
     found['ports'] = sorted(ports)
     machines = []
     for name, entry in _sources(found):
@@ -112,17 +128,19 @@ def _sources(plan):
     return sources
 
 
-def rehearsal_probes(plan):
-    """One probe command per source container: every port of every other host, at each address."""
+def rehearsal_probes(plan, podman=('podman',)):
+    """One probe command per source container: every port of every other host, at each address.
+    podman: the argv that starts podman (rehearsal_podman_argv)."""
     commands = []
     for name, source in _sources(plan):
-        argv = ['podman', 'exec', source['container'], 'python3', '/usr/local/bin/bmfw-rehearsal-probe', '1']
+        argv = list(podman) + ['exec', source['container'], 'python3', '/usr/local/bin/bmfw-rehearsal-probe', '1']
+        first = len(argv)
         for target, entry in sorted(plan['hosts'].items()):
             if target == name:
                 continue
             for family in rehearsal.FAMILIES:
                 argv += [entry[family][0], ','.join(str(port) for port in plan['ports'])]
-        if len(argv) > 6:
+        if len(argv) > first:
             commands.append({'source': name, 'argv': argv})
     return commands
 
@@ -194,8 +212,42 @@ def rehearsal_messages(stdout):
     return found
 
 
+def _wrap(function):
+    def wrapped(*args):
+        try:
+            return function(*args)
+        except rehearsal.RehearsalError as exc:
+            raise AnsibleFilterError('Cannot rehearse: %s' % exc)
+    wrapped.__doc__ = function.__doc__
+    return wrapped
+
+
+def rehearsal_nested_argv(config, settings=None):
+    """The env argv prefix of the nested runs (see rehearsal.nested_environment_argv); settings: this
+    run's own values of the kept settings by default."""
+    if settings is None:
+        from ansible import constants
+        settings = dict((name, getattr(constants, name, None)) for name, dummy, dummy2 in rehearsal.KEPT_SETTINGS)
+    return rehearsal.nested_environment_argv(config, settings)
+
+
+def rehearsal_directory_problem(path, base=True):
+    """Why a directory cannot hold the rehearsal's files ('' when it can), for this user (the
+    controller's: the role runs in a local play)."""
+    return rehearsal.directory_problem(path, os.getuid(), base) or ''
+
+
+def rehearsal_work_directories(base, key):
+    """This user's work directories of an inventory under base, oldest first."""
+    return rehearsal.work_directories(base, key, os.getuid())
+
+
 class FilterModule(object):
     def filters(self):
         return {'rehearsal_plan': rehearsal_plan, 'rehearsal_probes': rehearsal_probes,
                 'rehearsal_matrix': rehearsal_matrix, 'rehearsal_report': rehearsal_report,
-                'rehearsal_messages': rehearsal_messages}
+                'rehearsal_messages': rehearsal_messages,
+                'rehearsal_podman_argv': _wrap(rehearsal.podman_argv),
+                'rehearsal_nested_argv': rehearsal_nested_argv,
+                'rehearsal_directory_problem': rehearsal_directory_problem,
+                'rehearsal_work_directories': rehearsal_work_directories}

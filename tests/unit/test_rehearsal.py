@@ -68,7 +68,7 @@ def test_an_allocated_address_is_never_one_of_the_inventory():
 
 
 @pytest.mark.parametrize('hosts, machine, words', [
-    ({'mx1': {'ansible_host': '192.0.2.2'}}, ['192.0.2.2'], 'host mx1: 192.0.2.2 is an address of this machine'),
+    ({'mx1': {'address': '192.0.2.2'}}, ['192.0.2.2'], 'host mx1: 192.0.2.2 is an address of this machine'),
     ({'mx1': {'ansible_host': '10.0.0.1'}, 'mx2': {'address': '10.0.0.1'}}, [],
      'hosts mx1 and mx2 both have the address 10.0.0.1'),
     ({'mx1': {'address': 'not-an-address'}}, [], 'host mx1: bluemind_firewall_address'),
