@@ -97,9 +97,43 @@ class _Constant(object):
         self.value = value
 
 
+class _Concat(object):
+    """A concatenation of header fields (`ip saddr . tcp dport`): its set's elements are boxes."""
+
+    def __init__(self, fields):
+        self.fields = fields
+        self.prefix = [atom for field in fields for atom in field.prefix]
+
+    def element_atoms(self, element):
+        """The atoms of one element ({"concat": [...]}), None when a part cannot be read."""
+        if isinstance(element, dict) and 'elem' in element:
+            element = element['elem'].get('val')
+        parts = element.get('concat') if isinstance(element, dict) else None
+        if not isinstance(parts, list) or len(parts) != len(self.fields):
+            return None
+        atoms = []
+        for field, part in zip(self.fields, parts):
+            values = _intervals(field, Values([part]))
+            if values is None:
+                return None
+            atoms.append((field.dim, values))
+        return atoms
+
+    def atoms(self, elements):
+        alternatives = [self.element_atoms(element) for element in elements]
+        if None in alternatives:
+            return self.prefix + [MAYBE]
+        return self.prefix + [any_of(alternatives)]
+
+
 def _field(expression):
-    """A _Field, a _Constant, ('iif'|'oif'|'fib', prefix) or None (cannot be known)."""
+    """A _Field, a _Constant, a _Concat, ('iif'|'oif'|'fib', prefix) or None (cannot be known)."""
     if not isinstance(expression, dict):
+        return None
+    if 'concat' in expression and isinstance(expression['concat'], list):
+        fields = [_field(item) for item in expression['concat']]
+        if all(isinstance(item, _Field) and item.wrap is None for item in fields):
+            return _Concat(fields)
         return None
     if 'payload' in expression:
         payload = expression['payload']
@@ -183,6 +217,16 @@ def _elements(right, table):
     return Values([right])
 
 
+def _raw_elements(right, table):
+    """The elements of a set as nft -j lists them (for concatenations); None when not readable."""
+    if isinstance(right, str) and right.startswith('@'):
+        found = table.sets.get(right[1:])
+        return None if found is None or found.updated else found.raw
+    if isinstance(right, dict) and 'set' in right:
+        return right['set'] if isinstance(right['set'], list) else [right['set']]
+    return [right]
+
+
 def _intervals(field, values):
     """The interval set of a field's values; None when an element cannot be read."""
     if values is None or values.opaque:
@@ -255,6 +299,11 @@ def match_atoms(match, table):
     right = match.get('right')
     if field is None:
         return [MAYBE]
+    if isinstance(field, _Concat):
+        elements = _raw_elements(right, table)
+        if elements is None or op not in ('==', 'in'):
+            return field.prefix + [MAYBE]
+        return field.atoms(elements)
     if isinstance(field, tuple):
         if field[0] == 'tcp flags':
             return _tcp_flags_atoms(field, op, right)
@@ -339,6 +388,10 @@ def _verdict_map(vmap, table):
         (name, argument), = verdict.items()
         kind = _VERDICTS.get(name, JUMP if name == 'jump' else GOTO if name == 'goto' else UNKNOWN)
         target = argument.get('target') if isinstance(argument, dict) else None
+        if isinstance(field, _Concat):
+            atoms = field.element_atoms(key)
+            branches.append(([MAYBE] if atoms is None else atoms, kind, target))
+            continue
         if field is None or isinstance(field, (tuple, _Constant)):
             branches.append(([], kind, target))
             continue
@@ -442,6 +495,8 @@ class _NamedSet(Values):
         super(_NamedSet, self).__init__([element[0] if isinstance(element, list) else element
                                          for element in elements] if 'map' in item else elements)
         self.map_elements = elements if 'map' in item else []
+        self.raw = [element[0] if isinstance(element, list) else element for element in elements]
+        self.updated = False
 
 
 def key_of(body):
@@ -495,7 +550,7 @@ def read_tables(document, skip=(), devices=None):
     for family, name, updated in _updated_sets(items):
         found = tables.get((family, name))
         if found is not None and updated in found.sets:
-            found.sets[updated].opaque = True
+            found.sets[updated].opaque = found.sets[updated].updated = True
     for item in items:
         body = item.get('rule') if isinstance(item, dict) else None
         if not body:
@@ -514,6 +569,8 @@ def _text(expression):
             return '%s %s' % (payload.get('protocol', payload.get('base')), payload.get('field', ''))
         if 'set' in expression:
             return '{ %s }' % ', '.join(_text(item) for item in expression['set'])
+        if 'concat' in expression and isinstance(expression['concat'], list):
+            return ' . '.join(_text(item) for item in expression['concat'])
         if 'range' in expression:
             return '%s-%s' % tuple(expression['range'])
         if 'prefix' in expression:

@@ -53,8 +53,9 @@ def host_listing(**changes):
 
 def host_of(listing=None, route_localnet=None):
     listing = listing or host_listing()
+    known = () if route_localnet is None else (route_localnet,)
     return verification.host_from_listings(listing['address'], listing['route4'], listing['route6'], listing['link'],
-                                           listing.get('forwarding'), route_localnet)
+                                           listing.get('forwarding'), *known)
 
 
 def check(items=(), first=(), iptables='', ip6tables='', ipsets='', host=None):
@@ -91,6 +92,9 @@ def test_a_statement_the_reader_does_not_know_makes_its_rule_unknown_even_before
     assert {(d['kind'], d['family'], d['proto'], d['port'], d['sources_text'], d['actual']) for d in differences} == {
         ('unknown', family, 'tcp', '3306', 'any source', 'unknown') for family in ('ipv4', 'ipv6')}
     assert all('frobnicate' in d['rule'] and d['table'] == 'inet bluemind_firewall' for d in differences)
+    # Before a drop too: the packet may never reach the drop (the old reading called it closed).
+    odd = [tcp(3306), {'frobnicate': {'level': 3}}, DROP]
+    assert {(d['kind'], d['port']) for d in check(first=[odd])} == {('unknown', '3306')}
 
 
 def test_a_match_expression_the_reader_does_not_know_is_unknown_where_it_decides():
@@ -312,3 +316,22 @@ def test_the_reader_keeps_an_explicit_list_of_statements():
     rules = [rule for found in tables for chain in found.chains.values() for rule in chain.rules]
     assert rules and all(rule.verdict != 'unknown' for rule in rules)
     assert space.size(space.FIRST_PACKET_FLAGS) == 16
+
+
+def _concat_set(elements):
+    return table('inet', 'bluemind_firewall', {}, {'allowed': elements})[1:]
+
+
+def test_a_concatenated_set_accept_is_decided_element_by_element():
+    concat = {'concat': [payload('ip', 'saddr'), payload('tcp', 'dport')]}
+    rule = [match(concat, '@allowed'), ACCEPT]
+    harmless = [{'concat': ['10.89.45.12', 8080]}, {'concat': [{'prefix': {'addr': '192.0.2.0', 'len': 24}}, 5432]}]
+    assert check(_concat_set(harmless), first=[rule]) == []
+    differences = check(_concat_set(harmless + [{'concat': ['198.51.100.7', {'range': [3306, 3307]}]}]), first=[rule])
+    assert {(d['kind'], d['family'], d['port'], tuple(d['sources']), d['rule']) for d in differences} == {
+        ('exposed', 'ipv4', '3306-3307', ('198.51.100.7',), 'ip saddr . tcp dport @allowed accept')}
+    # The same as a verdict map.
+    vmap = {'vmap': {'key': concat, 'data': {'set': [[{'concat': ['198.51.100.7', 3306]}, ACCEPT],
+                                                     [{'concat': ['10.89.45.12', 8080]}, ACCEPT]]}}}
+    assert {(d['kind'], d['port'], tuple(d['sources'])) for d in check(first=[[vmap]])} == {
+        ('exposed', '3306', ('198.51.100.7',))}
