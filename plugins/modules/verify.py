@@ -417,9 +417,27 @@ class Verify(object):
                     forwarding[version] = handle.read().strip() != '0'
             except (IOError, OSError):
                 continue
+        # `-d` gives each link's kind (bridge, bond, VLAN): which tables and ingress chains see its packets.
         return verification.host_from_listings(
             listing(['address', 'show']), listing(['-4', 'route', 'show', 'table', 'main']),
-            listing(['-6', 'route', 'show', 'table', 'main']), listing(['link', 'show']), forwarding)
+            listing(['-6', 'route', 'show', 'table', 'main']), listing(['-d', 'link', 'show']), forwarding,
+            self.route_localnet())
+
+    @staticmethod
+    def route_localnet():
+        """Whether a DNAT to 127.0.0.0/8 is delivered: True when net.ipv4.conf.all.route_localnet is set,
+        False when no interface sets it, None (unknown) when some do: it then depends on the interface."""
+        base = '/proc/sys/net/ipv4/conf'
+        try:
+            values = {}
+            for name in os.listdir(base):
+                with open(os.path.join(base, name, 'route_localnet')) as handle:
+                    values[name] = handle.read().strip() != '0'
+        except (IOError, OSError):
+            return None
+        if values.get('all'):
+            return True
+        return None if any(values.values()) else False
 
     def legacy_listing(self, command, names):
         """iptables-legacy-save output when the host has legacy tables of that family. The list in /proc
