@@ -221,9 +221,9 @@ def test_ip6_nexthdr_is_the_first_extension_header_not_the_transport_protocol():
 
 
 def test_multicast_destinations_get_their_own_packet_and_address_type():
-    for left, right in (({'meta': {'key': 'pkttype'}}, 'multicast'), ({'fib': {'result': 'type', 'flags': ['daddr']}},
-                                                                        'multicast')):
-        differences = check(table('ip', 'mcast', {'input': ('input', 10, 'accept', 'filter', [[match(left, right), DROP]])}))
+    for left in ({'meta': {'key': 'pkttype'}}, {'fib': {'result': 'type', 'flags': ['daddr']}}):
+        rule = [match(left, 'multicast'), DROP]
+        differences = check(table('ip', 'mcast', {'input': ('input', 10, 'accept', 'filter', [rule])}))
         assert {(d['kind'], d['family'], d['proto'], tuple(d['destinations'])) for d in differences} == {
             ('blocked', 'ipv4', 'protocol vrrp', ('224.0.0.18',))}
 
