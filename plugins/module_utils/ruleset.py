@@ -482,6 +482,146 @@ class Host(object):
         return devices[0] if len(devices) == 1 else None
 
 
+class _FieldIndex(object):
+    """The values each rule of a chain requires of one box field; positions: the rules that constrain it."""
+
+    def __init__(self, dim, compiled):
+        self.dim = dim
+        self.values = {}
+        entries = []
+        for position, found in enumerate(compiled):
+            if found is None or dim not in _constrained(found):
+                continue
+            values = space.EMPTY
+            for alternative in found[0]:
+                wanted = None
+                for field, items in alternative:
+                    if field == dim:
+                        wanted = items if wanted is None else space.intersect(wanted, items)
+                values = space.union(values, wanted)
+            self.values[position] = values
+            entries.extend((first, last, position) for first, last in values)
+        # Short intervals are found by where they start; the few long ones are tried one by one.
+        lengths = sorted(last - first for first, last, dummy in entries)
+        self.reach = lengths[(len(lengths) * 9) // 10] if lengths else 0
+        self.short = sorted(item for item in entries if item[1] - item[0] <= self.reach)
+        self.starts = [item[0] for item in self.short]
+        self.long = [item for item in entries if item[1] - item[0] > self.reach]
+
+    def narrow(self, values):
+        return space.size(values) <= 64 * (self.reach + 1)
+
+    def lookup(self, values, always):
+        found = set(always)
+        for first, last in values:
+            for at in range(bisect.bisect_left(self.starts, first - self.reach), bisect.bisect_right(self.starts, last)):
+                low, high, position = self.short[at]
+                if high >= first:
+                    found.add(position)
+            found.update(position for low, high, position in self.long if low <= last and high >= first)
+        return sorted(found)
+
+
+class _RuleIndex(object):
+    """Which rules of a chain may match a box, by the values the rules require of the fields most of
+    them constrain: a box narrow in one of those fields meets only the few rules whose values there
+    meet its own (and the rules that do not constrain that field)."""
+
+    def __init__(self, compiled):
+        counts = {}
+        for found in compiled:
+            for dim in _constrained(found):
+                counts[dim] = counts.get(dim, 0) + 1
+        ranked = sorted(counts, key=lambda dim: (-counts[dim], dim))
+        self.fields = [_FieldIndex(dim, compiled) for dim in ranked[:3] if counts[dim] * 2 >= len(compiled)]
+        self.live = [position for position, found in enumerate(compiled) if found is not None]
+        self.always = dict((field.dim, [position for position in self.live if position not in field.values])
+                           for field in self.fields)
+
+    def usable(self, nat):
+        """The field indexes that hold for a box: after a DNAT, the destination is no longer the box's."""
+        return [field for field in self.fields if nat is None or field.dim not in (DPORT, DADDR)]
+
+    def candidates(self, box, fields, inherited):
+        """(sorted positions of the rules that may match box, the field and values they were found by)."""
+        for field in fields:
+            values = box[field.dim]
+            if field.narrow(values):
+                if inherited is not None and inherited[1] == (field.dim, values):
+                    return inherited
+                return field.lookup(values, self.always[field.dim]), (field.dim, values)
+        if inherited is not None:
+            return inherited
+        return self.live, None
+
+    @staticmethod
+    def meets(position, box, fields):
+        for field in fields:
+            wanted = field.values.get(position)
+            if wanted is not None and not space.intersect(box[field.dim], wanted):
+                return False
+        return True
+
+
+_TERMINAL = (ACCEPT, DROP, REJECT)
+
+
+def _difference(first, other):
+    """The one position where two plain rules' atoms differ, both on the same box field; else None."""
+    if len(first.atoms) != len(other.atoms):
+        return None
+    found = [at for at, (one, two) in enumerate(zip(first.atoms, other.atoms)) if one != two]
+    if len(found) != 1:
+        return None
+    one, two = first.atoms[found[0]], other.atoms[found[0]]
+    if one[0] != two[0] or not isinstance(one[0], int) or not isinstance(one[1], tuple) or not isinstance(two[1], tuple):
+        return None
+    return found[0]
+
+
+def _plain(rule):
+    return (rule.verdict in _TERMINAL and not rule.guess and rule.nat is None and rule.target is None
+            and rule.branches == [([], rule.verdict, None)])
+
+
+def merged_rules(rules):
+    """The rules with each run of consecutive ones that end a packet the same way and differ in one
+    field's values only (a list of bans, one address a rule) merged into one rule over the union of
+    those values: the same packets meet the same end, and a run is reported once."""
+    found = []
+    run = []
+    where = None
+    for rule in list(rules) + [None]:
+        if rule is not None and run and _plain(rule) and rule.verdict == run[0].verdict:
+            at = _difference(run[0], rule)
+            if at is not None and (where is None or at == where):
+                run.append(rule)
+                where = at
+                continue
+        if len(run) > 1:
+            atoms = list(run[0].atoms)
+            atoms[where] = (atoms[where][0], space.interval_set(item for member in run for item in member.atoms[where][1]))
+            found.append(Rule(atoms, run[0].verdict, text='%d rules like %s' % (len(run), run[0].text),
+                              position='%s to %s' % (run[0].position, run[-1].position)))
+        else:
+            found.extend(run)
+        run, where = ([rule] if rule is not None and _plain(rule) else []), None
+        if rule is not None and not _plain(rule):
+            found.append(rule)
+    return found
+
+
+def _constrained(found):
+    """The box fields every alternative of a compiled rule constrains (None: a rule that never matches)."""
+    if found is None:
+        return set()
+    dims = None
+    for alternative in found[0]:
+        here = set(dim for dim, dummy in alternative if isinstance(dim, int) and dim not in (FAMILY, PROTO))
+        dims = here if dims is None else dims & here
+    return dims or set()
+
+
 class Evaluator(object):
     """Follows boxes of packets of one family through the base chains of a set of tables."""
 
@@ -497,6 +637,7 @@ class Evaluator(object):
         self.forward = base_chains(tables, family, ('forward',))
         self.interfaces = self._interfaces()
         self._compiled = {}
+        self._indexes = {}
         self._local = self.host.local(self.version)
         self._ct_unknown = False
 
@@ -679,53 +820,69 @@ class Evaluator(object):
                 break
         return matched, rest
 
+    def _index(self, chain):
+        """(the chain's rules with runs of alike rules merged, their _RuleIndex)."""
+        found = self._indexes.get(id(chain))
+        if found is None:
+            rules = merged_rules(chain.rules)
+            found = self._indexes[id(chain)] = (rules, _RuleIndex([self.compiled(rule) if rule.branches else None
+                                                                   for rule in rules]))
+        return found
+
     def run(self, table, chain, start, box, depth, nat):
-        """Outcomes that together hold every packet of box, from rule number start of the chain on."""
+        """Outcomes that together hold every packet of box, from rule number start of the chain on.
+
+        Each box walks the rules on its own, skipping those that cannot match it: the rule index finds
+        the few rules whose values on one field meet a narrow box, so that the cost grows with the rules
+        each box meets rather than with every rule times every box."""
         outcomes = []
-        work = [box]
-        rules = chain.rules
-        for index in range(start, len(rules)):
-            rule = rules[index]
-            if not rule.branches:
+        rules, index = self._index(chain)
+        fields = index.usable(nat)
+        work = [(start, box, None)]
+        while work:
+            begin, current, inherited = work.pop()
+            inherited = index.candidates(current, fields, inherited)
+            candidates = inherited[0]
+            position = None
+            for at in range(bisect.bisect_left(candidates, begin), len(candidates)):
+                if index.meets(candidates[at], current, fields):
+                    position = candidates[at]
+                    break
+            if position is None:
+                outcomes.append(Outcome(current, chain.policy if chain.hook else RETURN, (table, chain, None)))
                 continue
+            rule = rules[position]
             alternatives, branches = self.compiled(rule)
             where = (table, chain, rule)
-            resumed = []
-            for current in work:
-                hits, unmatched = self.split(current, alternatives, nat)
-                resumed.extend(unmatched)
-                for matched, maybe in hits:
-                    if rule.guess:
-                        paths = [self.take(where, kind, target, index, matched, depth, nat, True)
-                                 for dummy, kind, target in branches]
-                        paths.append(self.run(table, chain, index + 1, matched, depth, nat))
-                        merged = paths[0]
-                        for path in paths[1:]:
-                            merged = merge(merged, path, where)
-                        outcomes.extend(merged)
-                        continue
-                    pending = [matched]
-                    for branch_alternatives, kind, target in branches:
-                        following = []
-                        for part in pending:
-                            branch_hits, missed = self.split(part, branch_alternatives, nat)
-                            following.extend(missed)
-                            for hit, branch_maybe in branch_hits:
-                                if maybe or branch_maybe:
-                                    taken = self.take(where, kind, target, index, hit, depth, nat, True)
-                                    skipped = self.run(table, chain, index + 1, hit, depth, nat)
-                                    outcomes.extend(merge(taken, skipped, where))
-                                else:
-                                    ended, back = self.take(where, kind, target, index, hit, depth, nat, False)
-                                    outcomes.extend(ended)
-                                    resumed.extend(back)
-                        pending = following
-                    resumed.extend(pending)
-            work = resumed
-            if not work:
-                return outcomes
-        policy = chain.policy if chain.hook else RETURN
-        outcomes.extend(Outcome(item, policy, (table, chain, None)) for item in work)
+            hits, resumed = self.split(current, alternatives, nat)
+            for matched, maybe in hits:
+                if rule.guess:
+                    paths = [self.take(where, kind, target, position, matched, depth, nat, True)
+                             for dummy, kind, target in branches]
+                    paths.append(self.run(table, chain, position + 1, matched, depth, nat))
+                    merged = paths[0]
+                    for path in paths[1:]:
+                        merged = merge(merged, path, where)
+                    outcomes.extend(merged)
+                    continue
+                pending = [matched]
+                for branch_alternatives, kind, target in branches:
+                    following = []
+                    for part in pending:
+                        branch_hits, missed = self.split(part, branch_alternatives, nat)
+                        following.extend(missed)
+                        for hit, branch_maybe in branch_hits:
+                            if maybe or branch_maybe:
+                                taken = self.take(where, kind, target, position, hit, depth, nat, True)
+                                skipped = self.run(table, chain, position + 1, hit, depth, nat)
+                                outcomes.extend(merge(taken, skipped, where))
+                            else:
+                                ended, back = self.take(where, kind, target, position, hit, depth, nat, False)
+                                outcomes.extend(ended)
+                                resumed.extend(back)
+                    pending = following
+                resumed.extend(pending)
+            work.extend((position + 1, item, inherited) for item in resumed)
         return outcomes
 
     def take(self, where, kind, target, index, box, depth, nat, complete):

@@ -335,3 +335,16 @@ def test_a_concatenated_set_accept_is_decided_element_by_element():
                                                      [{'concat': ['10.89.45.12', 8080]}, ACCEPT]]}}}
     assert {(d['kind'], d['port'], tuple(d['sources'])) for d in check(first=[[vmap]])} == {
         ('exposed', '3306', ('198.51.100.7',))}
+
+
+# 4. Cost: a list of bans is one rule for the evaluator and one finding per family and protocol group.
+
+def test_single_address_bans_are_one_finding_naming_the_run_of_rules():
+    bans = ['-A INPUT -s 100.64.%d.%d/32 -j DROP' % (index // 200, index % 200) for index in range(600)]
+    differences = check(iptables=IPTABLES % '\n'.join(bans))
+    assert differences and {(d['kind'], d['family'], d['rule'], d['position']) for d in differences} == {
+        ('blocked', 'ipv4', '600 rules like %s' % bans[0], 'rule 1 to rule 600')}
+    assert len(differences) == len(set(d['proto'] for d in differences))
+    sources = set(prefix for d in differences for prefix in d['sources'])
+    assert sources == {'100.64.0.0/25', '100.64.0.128/26', '100.64.0.192/29', '100.64.1.0/25', '100.64.1.128/26',
+                       '100.64.1.192/29', '100.64.2.0/25', '100.64.2.128/26', '100.64.2.192/29'}
