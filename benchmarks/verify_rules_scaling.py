@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """How the exact check's time grows with hand-made rules over several independent fields (issue 26).
 
 On the recorded collection_only host (tests/unit/fixtures/live), a foreign table `inet bench` whose
@@ -8,7 +7,7 @@ destination port and TTL), at 100, 200, 400 and 800 rules; then 1,000 to 8,000 s
 of the rounds), the boxes evaluated and the findings. Aims (issue 26): 400 multi-field rules under
 2 s, time(400) / time(100) at most 6, bans grouped into one finding per chain or set.
 
-    python3 benchmarks/verify_rules_scaling.py [rounds]
+usage: python3 benchmarks/verify_rules_scaling.py [ROUNDS]     (default 3; the median is printed)
 """
 import ipaddress
 import json
