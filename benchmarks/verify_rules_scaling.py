@@ -1,8 +1,8 @@
 """How the exact check's time grows with hand-made rules over several independent fields (issue 26).
 
 On the recorded collection_only host (tests/unit/fixtures/live), a foreign table `inet bench` whose
-input chain (priority -10, before the collection's) holds N rules over two fields (source /24 and TCP port) or three (UDP source port, UDP
-destination port and TTL), at 100, 200, 400 and 800 rules; then 1,000 to 8,000 single-address bans
+input chain (priority -10, before the collection's) holds N rules over two fields (source /24 and
+TCP port) or three (UDP source port, UDP destination port and TTL), at 100, 200, 400 and 800 rules; then 1,000 to 8,000 single-address bans
 (`ip saddr X drop`, one rule each, as fail2ban writes them). Prints, per case, the seconds (median
 of the rounds), the boxes evaluated and the findings. Aims (issue 26): 400 multi-field rules under
 2 s, time(400) / time(100) at most 6, bans grouped into one finding per chain or set.
