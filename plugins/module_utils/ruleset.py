@@ -538,9 +538,11 @@ class _RuleIndex(object):
         self.always = dict((field.dim, [position for position in self.live if position not in field.values])
                            for field in self.fields)
 
-    def usable(self, nat):
-        """The field indexes that hold for a box: after a DNAT, the destination is no longer the box's."""
-        return [field for field in self.fields if nat is None or field.dim not in (DPORT, DADDR)]
+    def usable(self, nat, ct_unknown):
+        """The field indexes that hold for a box: after a DNAT, the destination is no longer the box's;
+        at conntrack's own priority, the box's conntrack state is not what `ct state` reads."""
+        return [field for field in self.fields if (nat is None or field.dim not in (DPORT, DADDR))
+                and not (ct_unknown and field.dim == CT)]
 
     def candidates(self, box, fields, inherited):
         """(sorted positions of the rules that may match box, the field and values they were found by)."""
@@ -837,7 +839,7 @@ class Evaluator(object):
         each box meets rather than with every rule times every box."""
         outcomes = []
         rules, index = self._index(chain)
-        fields = index.usable(nat)
+        fields = index.usable(nat, self._ct_unknown)
         work = [(start, box, None)]
         while work:
             begin, current, inherited = work.pop()

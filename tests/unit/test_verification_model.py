@@ -348,3 +348,13 @@ def test_single_address_bans_are_one_finding_naming_the_run_of_rules():
     sources = set(prefix for d in differences for prefix in d['sources'])
     assert sources == {'100.64.0.0/25', '100.64.0.128/26', '100.64.0.192/29', '100.64.1.0/25', '100.64.1.128/26',
                        '100.64.1.192/29', '100.64.2.0/25', '100.64.2.128/26', '100.64.2.192/29'}
+
+
+def test_ct_state_in_ingress_is_invalid_and_at_conntracks_own_priority_unknown():
+    invalid = [match({'ct': {'key': 'state'}}, 'invalid'), tcp(25), DROP]
+    edge = table('netdev', 'edge', {'in': ('ingress', 0, 'accept', 'filter', [invalid])})
+    edge[1]['chain']['dev'] = 'eth0'
+    assert {(d['kind'], d['port'], d['table']) for d in check(edge)} == {
+        ('blocked', '25', 'netdev edge')}
+    tie = table('inet', 'tie', {'pre': ('prerouting', -200, 'accept', 'filter', [invalid])})
+    assert {(d['kind'], d['port'], d['table']) for d in check(tie)} == {('unknown', '25', 'inet tie')}
