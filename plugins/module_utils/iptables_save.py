@@ -6,22 +6,24 @@
 ufw, Docker, fail2ban and bm-iptables write iptables rules. With the nf_tables backend of iptables
 they show in `nft -j` as opaque `xt` expressions; iptables-save prints them readably, so their
 tables are read from here and skipped in the nft output. Legacy iptables tables live beside nft's
-and are read from iptables-legacy-save. A match module this reader does not know is a MAYBE atom.
+and are read from iptables-legacy-save. A match module or option this reader does not know is a
+MAYBE atom; a target it does not know (one not in _TARGETS, _NON_TERMINAL or the cases of _target)
+is an unknown verdict.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import shlex
+import ipaddress
 
 from ansible_collections.bluemind.firewall.plugins.module_utils import packet_space as space
 from ansible_collections.bluemind.firewall.plugins.module_utils.packet_space import (
-    CODE, CT, DADDR, DPORT, PROTO, SADDR, SPORT, TTL, TYPE,
+    CODE, CT, DADDR, DPORT, EXTHDR, FLAGS, PROTO, SADDR, SPORT, TTL, TYPE,
 )
 from ansible_collections.bluemind.firewall.plugins.module_utils.ruleset import (
-    ACCEPT, DADDR_LOCAL, DROP, GOTO, IIF, JUMP, MAYBE, NEVER, OIF, REDIRECT, REJECT, RETURN, UNKNOWN,
-    Chain, Names, Rule, Table, Values,
+    ACCEPT, DADDR_LOCAL, DROP, GOTO, IIF, JUMP, MAYBE, NEVER, NOTRACK, OIF, PKTTYPE, REDIRECT, REJECT, RETURN, RPF,
+    SNAT, UNKNOWN, Chain, Names, Rule, Table, Values, any_of,
 )
 
 # Hook, priority and type of the built-in chains a packet to this host meets (iptables' fixed priorities).
@@ -38,13 +40,23 @@ BUILTIN_CHAINS = {
     ('security', 'FORWARD'): ('forward', 50, 'filter'),
 }
 _TARGETS = {'ACCEPT': ACCEPT, 'DROP': DROP, 'REJECT': REJECT, 'RETURN': RETURN, 'QUEUE': UNKNOWN,
-            'NFQUEUE': UNKNOWN, 'TPROXY': UNKNOWN}
-# Targets that do not end a packet's path: it goes on to the next rule.
-_NON_TERMINAL = ('LOG', 'NFLOG', 'ULOG', 'MARK', 'CONNMARK', 'CT', 'NOTRACK', 'TCPMSS', 'CLASSIFY',
-                 'TRACE', 'AUDIT', 'SECMARK', 'CONNSECMARK', 'DSCP', 'TOS', 'TTL', 'HL', 'SET',
-                 'CHECKSUM', 'IDLETIMER', 'LED', 'RATEEST', 'MASQUERADE', 'SNAT')
+            'NFQUEUE': UNKNOWN, 'TPROXY': UNKNOWN, 'NOTRACK': NOTRACK, 'SNAT': SNAT, 'MASQUERADE': SNAT}
+# Targets that change nothing this packet's path reads (marks are only ever read as MAYBE; TOS, DSCP
+# and the MSS option are fields no match here reads): the packet goes on to the next rule. TTL and
+# HL (a field the matches read) and SET (a set the matches read) are not among them.
+_NON_TERMINAL = ('LOG', 'NFLOG', 'ULOG', 'MARK', 'CONNMARK', 'TCPMSS', 'CLASSIFY', 'TRACE', 'AUDIT', 'SECMARK',
+                 'CONNSECMARK', 'DSCP', 'TOS', 'CHECKSUM', 'IDLETIMER', 'LED', 'RATEEST')
+# CT target options that act on later or related packets only.
+_CT_OPTIONS = ('--zone', '--zone-orig', '--zone-reply', '--helper', '--timeout', '--ctevents', '--expevents')
+_FLAG_BITS = {'FIN': 1, 'SYN': 2, 'RST': 4, 'PSH': 8, 'ACK': 16, 'URG': 32}
+# Named ICMP messages that are one type and code (iptables --icmp-type accepts them).
+_ICMP_CODES = {4: {'network-unreachable': (3, 0), 'host-unreachable': (3, 1), 'protocol-unreachable': (3, 2),
+                   'port-unreachable': (3, 3), 'fragmentation-needed': (3, 4), 'ttl-zero-during-transit': (11, 0),
+                   'ttl-zero-during-reassembly': (11, 1)},
+               6: {'no-route': (1, 0), 'communication-prohibited': (1, 1), 'address-unreachable': (1, 3),
+                   'port-unreachable': (1, 4), 'ttl-zero-during-transit': (3, 0),
+                   'ttl-zero-during-reassembly': (3, 1)}}
 _CT_NAMES = dict((name.upper(), index) for index, name in enumerate(space.CT_STATES))
-_FLAGS = ('SYN', 'ACK', 'FIN', 'RST', 'URG', 'PSH')
 _ICMP_NAMES = {4: space.ICMP_TYPES, 6: space.ICMPV6_TYPES}
 _ICMP_ALIASES = {'echo-request': 'echo-request', 'ping': 'echo-request', 'neighbour-solicitation':
                  'nd-neighbor-solicit', 'neighbour-advertisement': 'nd-neighbor-advert',
@@ -77,19 +89,38 @@ def _addresses(text, version):
     return values.intervals('ipv%d' % version)
 
 
-def _flag_set(text):
-    return set(_FLAGS) if text == 'ALL' else set() if text == 'NONE' else set(text.split(','))
+def _flag_bits(text):
+    """The bits of an iptables flag list; ALL is its six flags (not ECE and CWR); None if unreadable."""
+    if text == 'ALL':
+        return sum(_FLAG_BITS.values())
+    if text == 'NONE':
+        return 0
+    bits = [_FLAG_BITS.get(name) for name in text.split(',')]
+    return None if None in bits else sum(set(bits))
+
+
+def _tcp_flags(mask, wanted):
+    """[(FLAGS, values)] of `--tcp-flags mask wanted`: the flags under mask are exactly wanted."""
+    if mask is None or wanted is None:
+        return None
+    return [(FLAGS, space.interval_set((v, v) for v in range(256) if v & mask == wanted))]
 
 
 def _icmp_type(text, version):
-    kind = text.split('/')[0]
-    if kind.isdigit():
-        return space.single(int(kind))
+    """Atoms of `--icmp-type T`, `T/C` or a name (some names are one type and one code)."""
+    kind, slash, code = text.partition('/')
+    if kind.isdigit() and (not slash or code.isdigit()):
+        return [(TYPE, space.single(int(kind)))] + ([(CODE, space.single(int(code)))] if slash else [])
+    if slash:
+        return None
+    if kind in _ICMP_CODES[version]:
+        number, code = _ICMP_CODES[version][kind]
+        return [(TYPE, space.single(number)), (CODE, space.single(code))]
     names = _ICMP_NAMES[version]
     number = names.get(_ICMP_ALIASES.get(kind, kind), names.get(kind))
-    if number is None or '/' in text:
+    if number is None:
         return None
-    return space.single(number)
+    return [(TYPE, space.single(number))]
 
 
 def _constant(answer):
@@ -104,10 +135,9 @@ def _module_atoms(module, option, arguments, version, ipsets):
             ports = _ports(value)
             return None if ports is None else [(DPORT if 'd' in option[2:4] else SPORT, ports)]
         if option == '--syn':
-            return []
+            return _tcp_flags(_flag_bits('SYN,RST,ACK,FIN'), _flag_bits('SYN'))
         if option == '--tcp-flags' and len(arguments) == 2:
-            mask, wanted = _flag_set(arguments[0]), _flag_set(arguments[1])
-            return _constant((set(['SYN']) & mask) == wanted)
+            return _tcp_flags(_flag_bits(arguments[0]), _flag_bits(arguments[1]))
         return None
     if module == 'multiport' and option in ('--dports', '--destination-ports', '--sports', '--source-ports'):
         ports = _ports(value)
@@ -129,18 +159,26 @@ def _module_atoms(module, option, arguments, version, ipsets):
             return None
         return [(SADDR if option == '--src-range' else DADDR, values.intervals('ipv%d' % version))]
     if module == 'pkttype' and option == '--pkt-type':
-        return _constant(value.lower() in ('unicast', 'host'))
+        return [(PKTTYPE, (frozenset(['host' if value.lower() == 'unicast' else value.lower()]), False))]
+    if module == 'rpfilter':
+        return 'invert' if option == '--invert' else 'other rpfilter'
+    if module == 'rt':
+        # A Routing header is one of the extension headers a first packet may carry: its type is modelled
+        # as 0 or another; its other fields are not read.
+        routing = space.interval_set([(space.EXTHDR_ROUTING0, space.EXTHDR_ROUTING)])
+        if option == '--rt-type' and value == '0':
+            return [(EXTHDR, space.single(space.EXTHDR_ROUTING0))]
+        if option == '--rt-type' and value.isdigit():
+            return [(EXTHDR, space.single(space.EXTHDR_ROUTING)), MAYBE]
+        return [(EXTHDR, routing), MAYBE]
     if module in ('comment', 'limit') or (module == 'connlimit' and option == '--connlimit-upto'):
         return []
     if module == 'connlimit' and option == '--connlimit-above':
         return [NEVER]
     if module == 'hashlimit':
         return [NEVER] if option == '--hashlimit-above' else []
-    if module == 'rt':
-        return [NEVER]   # no routing header in the evaluated packet
     if module in ('icmp', 'icmp6') and option in ('--icmp-type', '--icmpv6-type'):
-        types = _icmp_type(value, version)
-        return None if types is None else [(TYPE, types)]
+        return _icmp_type(value, version)
     if (module, option) in (('hl', '--hl-eq'), ('ttl', '--ttl-eq')) and value.isdigit():
         return [(TTL, space.single(int(value)))]
     if (module, option) in (('hl', '--hl-lt'), ('ttl', '--ttl-lt')) and value.isdigit():
@@ -161,12 +199,18 @@ def _negate(atoms, version):
         return [NEVER]
     if atoms == [NEVER]:
         return []
+    if len(atoms) == 2 and atoms[0][0] == TYPE and atoms[1][0] == CODE:
+        # ! --icmp-type T/C: another type, or type T with another code.
+        return [any_of([[(TYPE, space.subtract(space.full_range(TYPE), atoms[0][1]))],
+                        [atoms[0], (CODE, space.subtract(space.full_range(CODE), atoms[1][1]))]])]
     dim, values = atoms[-1]
     if dim == DADDR_LOCAL:
         return atoms[:-1] + [(dim, (values[0], not values[1]))]
     if isinstance(values, Names):
         return atoms[:-1] + [(dim, values.negate())]
-    if dim not in (SADDR, DADDR, PROTO, DPORT, SPORT, CT, TYPE, TTL, CODE):
+    if dim == PKTTYPE:
+        return atoms[:-1] + [(dim, (values[0], not values[1]))]
+    if dim not in (SADDR, DADDR, PROTO, DPORT, SPORT, CT, TYPE, TTL, CODE, FLAGS, EXTHDR):
         return [MAYBE]
     return atoms[:-1] + [(dim, space.subtract(space.full_range(dim, version), values))]
 
@@ -196,12 +240,47 @@ def _target(value, arguments, chains):
         return REDIRECT, None, (address, int(port) if port else None)
     if value in _NON_TERMINAL:
         return None, None, None
+    if value == 'CT':
+        options = [item for item in arguments if item.startswith('--')]
+        if options == ['--notrack']:
+            return NOTRACK, None, None
+        if all(option in _CT_OPTIONS for option in options):
+            return None, None, None
     return UNKNOWN, None, None
+
+
+def _tokens(line):
+    """[(word, quoted)] of a line as iptables-save quotes it: a quoted word ("!", "-j DROP" in a
+    comment) is always an argument, never an option or a negation."""
+    found = []
+    word, quoted, inside, escaped = [], False, False, False
+    for char in line:
+        if escaped:
+            word.append(char)
+            escaped = False
+        elif char == '\\':
+            escaped = True
+        elif char == '"':
+            inside, quoted = not inside, True
+        elif char.isspace() and not inside:
+            if word or quoted:
+                found.append((''.join(word), quoted))
+            word, quoted = [], False
+        else:
+            word.append(char)
+    if word or quoted:
+        found.append((''.join(word), quoted))
+    return found
+
+
+def _is_option(word, quoted):
+    return not quoted and ((word.startswith('-') and len(word) > 1 and not word[1].isdigit()) or word == '!')
 
 
 def parse_rule(line, position, chains, version=4, ipsets=None):
     """(chain, Rule) of one `-A CHAIN ...` line; chains: the names of the table's chains."""
-    tokens = shlex.split(line)
+    quoted_tokens = _tokens(line)
+    tokens = [word for word, dummy in quoted_tokens]
     chain = tokens[1]
     atoms = []
     verdict = target = nat = None
@@ -212,11 +291,10 @@ def parse_rule(line, position, chains, version=4, ipsets=None):
         token = tokens[index]
         arguments = []
         index += 1
-        if token == '!':
+        if token == '!' and not quoted_tokens[index - 1][1]:
             negated = True
             continue
-        while index < len(tokens) and not (tokens[index].startswith('-') and len(tokens[index]) > 1
-                                           and not tokens[index][1].isdigit()) and tokens[index] != '!':
+        while index < len(tokens) and not _is_option(*quoted_tokens[index]):
             arguments.append(tokens[index])
             index += 1
         value = arguments[0] if arguments else ''
@@ -229,6 +307,9 @@ def parse_rule(line, position, chains, version=4, ipsets=None):
             break
         if token in ('-m', '--match'):
             module = value
+            if value == 'rpfilter':
+                # Strict reverse-path check: the source is routed back out through the incoming interface.
+                atoms.append((RPF, False))
             continue
         if token in ('-s', '--source', '-d', '--destination'):
             values = _addresses(value, version)
@@ -245,6 +326,11 @@ def parse_rule(line, position, chains, version=4, ipsets=None):
             found = _module_atoms(module, token, arguments, version, ipsets or {})
         else:
             found = None
+        if found in ('invert', 'other rpfilter'):
+            # --invert: the check fails; --loose, --validmark, --accept-local: another check, not modelled.
+            atoms = [atom for atom in atoms if atom[0] != RPF] + [(RPF, True) if found == 'invert' else MAYBE]
+            negated = False
+            continue
         if found is None:
             found = [MAYBE]
         elif negated:
@@ -284,21 +370,39 @@ def read_tables(text, family, source='iptables-save', ipsets=None):
 
 
 def read_ipsets(text):
-    """{name: Values} of `ipset save`; sets of pairs (hash:ip,port...) are opaque."""
+    """{name: Values} of `ipset save`; sets of pairs (hash:ip,port...) are opaque. An entry marked
+    nomatch is an exception: the longest prefix that holds an address decides whether it is a member."""
     sets = {}
+    entries = {}
     for line in (text or '').splitlines():
         words = line.split()
         if len(words) >= 3 and words[0] == 'create':
             sets[words[1]] = Values()
+            entries[words[1]] = []
             if ',' in words[2] or not words[2].startswith(('hash:ip', 'hash:net', 'bitmap:ip')):
                 sets[words[1]].opaque = True
         elif len(words) >= 3 and words[0] == 'add' and words[1] in sets:
             item = words[2]
-            if '-' in item and '/' not in item:
-                first, dummy, last = item.partition('-')
-                sets[words[1]].add_range(first, last)
-            else:
-                sets[words[1]].add_network(item)
+            try:
+                if '-' in item and '/' not in item:
+                    first, dummy, last = item.partition('-')
+                    networks = list(ipaddress.summarize_address_range(ipaddress.ip_address(first),
+                                                                      ipaddress.ip_address(last)))
+                else:
+                    networks = [ipaddress.ip_network(item, strict=False)]
+            except (TypeError, ValueError):
+                sets[words[1]].opaque = True
+                continue
+            entries[words[1]].extend((network, 'nomatch' in words[3:]) for network in networks)
+    for name, found in entries.items():
+        members = {4: (), 6: ()}
+        for network, nomatch in sorted(found, key=lambda entry: entry[0].prefixlen):
+            interval = ((int(network.network_address), int(network.broadcast_address)),)
+            change = space.subtract if nomatch else space.union
+            members[network.version] = change(members[network.version], interval)
+        for version, values in members.items():
+            for first, last in values:
+                sets[name].add_range(space.address_text(version, first), space.address_text(version, last))
     return sets
 
 

@@ -6,6 +6,8 @@
 Each match becomes atoms over the header fields of packet_space. What a rule looks at that this
 reader cannot know (marks, random numbers, raw payload, iptables' opaque `xt` expressions...)
 becomes a MAYBE atom, so the evaluator reports what it decides as unknown instead of guessing.
+Statements are read from explicit lists (_VERDICTS, _NO_EFFECT, _HARMLESS_MANGLE and the cases of
+_rule): any other statement makes the rule's verdict unknown, whatever else the rule says.
 Rate limits, quotas and connection counts are read as not yet exceeded: the evaluated packet is the
 first of one new connection.
 """
@@ -19,18 +21,25 @@ import re
 
 from ansible_collections.bluemind.firewall.plugins.module_utils import packet_space as space
 from ansible_collections.bluemind.firewall.plugins.module_utils.packet_space import (
-    CT, DADDR, DPORT, FAMILY, PROTO, SADDR, SPORT, TTL, TYPE, CODE,
+    CT, DADDR, DPORT, EXTHDR, FAMILY, FLAGS, PROTO, SADDR, SPORT, TTL, TYPE, CODE,
 )
 from ansible_collections.bluemind.firewall.plugins.module_utils.ruleset import (
-    ACCEPT, CONTINUE, DADDR_LOCAL, DROP, GOTO, IIF, JUMP, MAYBE, NEVER, OIF, REDIRECT, REJECT, RETURN, UNKNOWN,
-    Chain, Names, Rule, Table, Values,
+    ACCEPT, CONTINUE, DADDR_LOCAL, DROP, GOTO, IIF, JUMP, MAYBE, NEVER, NOTRACK, OIF, PKTTYPE, REDIRECT, REJECT,
+    RETURN, RPF, SNAT, UNKNOWN, Chain, Names, Rule, Table, Values, any_of,
 )
 
 _VERDICTS = {'accept': ACCEPT, 'drop': DROP, 'reject': REJECT, 'return': RETURN, 'continue': CONTINUE,
-             'queue': UNKNOWN, 'tproxy': UNKNOWN, 'synproxy': UNKNOWN, 'fwd': UNKNOWN}
-# Statements that neither decide nor make a rule's match unknowable.
-_NO_VERDICT = ('counter', 'log', 'mangle', 'notrack', 'flow', 'snat', 'masquerade', 'dup', 'secmark',
-               'ct helper', 'ct timeout', 'ct expectation', 'synproxy', 'objref', 'xt target')
+             'queue': UNKNOWN, 'tproxy': UNKNOWN, 'synproxy': UNKNOWN, 'fwd': UNKNOWN,
+             'snat': SNAT, 'masquerade': SNAT}
+# Statements that change nothing this packet's path reads: counting and logging, offloading the
+# later packets of a flow, a copy sent elsewhere (the packet itself goes on), a security mark, and
+# helpers, timeouts and expectations that act on later and related packets only.
+_NO_EFFECT = ('counter', 'log', 'flow', 'dup', 'secmark', 'ct helper', 'ct timeout', 'ct expectation', 'last')
+# What a `mangle` statement may set without changing anything a match reads (marks are only ever
+# read as MAYBE): meta and ct keys, and the header fields of packet_space no reader models.
+_HARMLESS_MANGLE = {'meta': ('mark', 'priority', 'nftrace', 'secmark'),
+                    'ct': ('mark', 'label', 'event', 'expiration', 'zone'),
+                    'payload': (('ip', 'dscp'), ('ip', 'ecn'), ('ip6', 'dscp'), ('ip6', 'ecn'), ('ip6', 'flowlabel'))}
 _FAMILIES = {'ip': 4, 'ip6': 6}
 _TRANSPORT = {'tcp': 6, 'udp': 17, 'sctp': 132, 'dccp': 33, 'udplite': 136}
 _ICMP = {'icmp': (4, 1, space.ICMP_TYPES), 'icmpv6': (6, 58, space.ICMPV6_TYPES)}
@@ -43,11 +52,41 @@ class _Field(object):
     """The left side of a match: prefix atoms (the header must exist), then a dimension whose
     values are numbers, addresses of a version, or names from a table."""
 
-    def __init__(self, prefix, dim, kind='int', names=None):
+    def __init__(self, prefix, dim, kind='int', names=None, wrap=None):
         self.prefix = prefix
         self.dim = dim
         self.kind = kind
         self.names = names or {}
+        # wrap: turns the (dim, values) atom into the atoms of a field that is not one header field for
+        # every packet (`th dport`, `ip6 nexthdr`).
+        self.wrap = wrap
+
+    def atoms(self, values):
+        atom = (self.dim, values)
+        return self.prefix + (self.wrap(atom) if self.wrap else [atom])
+
+
+_PORTS = space.interval_set((p, p) for p in space.PORT_PROTOCOLS)
+
+
+def _transport_header(atom):
+    # `th` reads the transport header at a fixed offset whatever the protocol: the port field for
+    # the protocols with ports, other bytes (ICMP's checksum, ESP's SPI...) for the rest: unknown there.
+    return [any_of([[(PROTO, _PORTS), atom], [(PROTO, space.subtract(space.full_range(PROTO), _PORTS)), MAYBE]])]
+
+
+def _first_next_header(atom):
+    # `ip6 nexthdr` is the fixed header's next-header field: the transport protocol only when no extension
+    # header follows, else the first extension header's number. A Fragment header may be gone once the
+    # packet is reassembled (before conntrack): unknown there.
+    dummy, values = atom
+    carried = [index for index, number in space.EXTHDR_NUMBERS.items()
+               if index != space.EXTHDR_FRAGMENT and space.contains(values, number)]
+    alternatives = [[(EXTHDR, space.single(space.EXTHDR_NONE)), atom],
+                    [(EXTHDR, space.single(space.EXTHDR_FRAGMENT)), MAYBE]]
+    if carried:
+        alternatives.append([(EXTHDR, space.interval_set((index, index) for index in carried))])
+    return [any_of(alternatives)]
 
 
 class _Constant(object):
@@ -58,16 +97,53 @@ class _Constant(object):
         self.value = value
 
 
+class _Concat(object):
+    """A concatenation of header fields (`ip saddr . tcp dport`): its set's elements are boxes."""
+
+    def __init__(self, fields):
+        self.fields = fields
+        self.prefix = [atom for field in fields for atom in field.prefix]
+
+    def element_atoms(self, element):
+        """The atoms of one element ({"concat": [...]}), None when a part cannot be read."""
+        if isinstance(element, dict) and 'elem' in element:
+            element = element['elem'].get('val')
+        parts = element.get('concat') if isinstance(element, dict) else None
+        if not isinstance(parts, list) or len(parts) != len(self.fields):
+            return None
+        atoms = []
+        for field, part in zip(self.fields, parts):
+            values = _intervals(field, Values([part]))
+            if values is None:
+                return None
+            atoms.append((field.dim, values))
+        return atoms
+
+    def atoms(self, elements):
+        alternatives = [self.element_atoms(element) for element in elements]
+        if None in alternatives:
+            return self.prefix + [MAYBE]
+        return self.prefix + [any_of(alternatives)]
+
+
 def _field(expression):
-    """A _Field, a _Constant, ('iif'|'oif'|'fib', prefix) or None (cannot be known)."""
+    """A _Field, a _Constant, a _Concat, ('iif'|'oif'|'fib', prefix) or None (cannot be known)."""
     if not isinstance(expression, dict):
+        return None
+    if 'concat' in expression and isinstance(expression['concat'], list):
+        fields = [_field(item) for item in expression['concat']]
+        if all(isinstance(item, _Field) and item.wrap is None for item in fields):
+            return _Concat(fields)
         return None
     if 'payload' in expression:
         payload = expression['payload']
         protocol, name = payload.get('protocol'), payload.get('field')
-        if protocol in _TRANSPORT or protocol == 'th':
-            prefix = [(PROTO, space.single(_TRANSPORT[protocol]) if protocol != 'th'
-                       else space.interval_set((p, p) for p in space.PORT_PROTOCOLS))]
+        if protocol == 'th':
+            if name in ('dport', 'sport'):
+                return _Field([], DPORT if name == 'dport' else SPORT, wrap=_transport_header)
+            return None
+        if protocol in _TRANSPORT:
+            prefix = [(PROTO, space.single(_TRANSPORT[protocol]))]
             if name in ('dport', 'sport'):
                 return _Field(prefix, DPORT if name == 'dport' else SPORT)
             if protocol == 'tcp' and name == 'flags':
@@ -78,8 +154,10 @@ def _field(expression):
             prefix = [(FAMILY, space.single(version))]
             if name in ('saddr', 'daddr'):
                 return _Field(prefix, SADDR if name == 'saddr' else DADDR, _ADDRESS_KINDS[version])
-            if name in ('protocol', 'nexthdr'):
+            if name == 'protocol':
                 return _Field(prefix, PROTO, names=space.PROTOCOL_NUMBERS)
+            if name == 'nexthdr':
+                return _Field(prefix, PROTO, names=space.PROTOCOL_NUMBERS, wrap=_first_next_header)
             if name in ('ttl', 'hoplimit'):
                 return _Field(prefix, TTL)
             return None
@@ -103,19 +181,23 @@ def _field(expression):
         if key == 'nfproto':
             return _Field([], FAMILY, names=_NFPROTO)
         if key == 'pkttype':
-            return _Constant([], 'host')
+            return ('pkttype', [])
         return None
     if 'ct' in expression:
         ct = expression['ct']
         if 'dir' not in ct and ct.get('key') == 'state':
             return _Field([], CT, names=_CT_NAMES)
         if 'dir' not in ct and ct.get('key') == 'direction':
-            return _Constant([], 'original')
+            # Only a packet with a conntrack entry has a direction; on the others the match fails.
+            return _Constant([(CT, space.CT_TRACKED)], 'original')
         return None
     if 'fib' in expression:
         fib = expression['fib']
         if fib.get('result') == 'type' and fib.get('flags') in (['daddr'], 'daddr'):
             return ('fib', [])
+        # The reverse-path check (firewalld adds the mark; the main table is the only one read).
+        if fib.get('result') == 'oif' and sorted(fib.get('flags') or []) in (['iif', 'saddr'], ['iif', 'mark', 'saddr']):
+            return ('rpf', [])
         return None
     if '&' in expression and isinstance(expression['&'], list) and len(expression['&']) == 2:
         inner = _field(expression['&'][0])
@@ -133,6 +215,16 @@ def _elements(right, table):
     if isinstance(right, list):
         return Values(right)
     return Values([right])
+
+
+def _raw_elements(right, table):
+    """The elements of a set as nft -j lists them (for concatenations); None when not readable."""
+    if isinstance(right, str) and right.startswith('@'):
+        found = table.sets.get(right[1:])
+        return None if found is None or found.updated else found.raw
+    if isinstance(right, dict) and 'set' in right:
+        return right['set'] if isinstance(right['set'], list) else [right['set']]
+    return [right]
 
 
 def _intervals(field, values):
@@ -153,30 +245,41 @@ def _intervals(field, values):
     return space.interval_set(ranges)
 
 
-def _flags(right):
-    if isinstance(right, list):
-        return set(item for item in right if isinstance(item, str))
-    if isinstance(right, dict) and 'set' in right:
-        return _flags(right['set'])
-    return set([right]) if isinstance(right, str) else set()
+def _flag_value(item):
+    """The bits of a flags value: a name, a number, a list or {"|": [...]} of them; None if unreadable."""
+    if isinstance(item, bool):
+        return None
+    if isinstance(item, int):
+        return item
+    if isinstance(item, str):
+        return space.TCP_FLAG_BITS.get(item)
+    parts = item if isinstance(item, list) else item.get('|') if isinstance(item, dict) else None
+    if not isinstance(parts, list):
+        return None
+    bits = [_flag_value(part) for part in parts]
+    return None if None in bits else sum(set(bits))
 
 
 def _tcp_flags_atoms(field, op, right):
-    """The evaluated TCP packet carries SYN alone: the flags match is true or false for all of them."""
+    """The TCP flag values a match takes, out of every value of the flags byte (the first packet
+    is any of space.FIRST_PACKET_FLAGS)."""
     prefix = field[1]
-    carried = set(['syn'])
-    if len(field) == 3:
-        carried &= _flags(field[2])
-    wanted = _flags(right)
-    if op == 'in':
-        answer = bool(carried & wanted)
-    elif op == '==':
-        answer = carried == wanted
-    elif op == '!=':
-        answer = carried != wanted
+    mask = _flag_value(field[2]) if len(field) == 3 else 0xff
+    if isinstance(right, dict) and 'set' in right:
+        members = [_flag_value(item) for item in (right['set'] if isinstance(right['set'], list) else [right['set']])]
+        wanted = None if None in members else set(members)
+        bits = None
     else:
-        return [MAYBE]
-    return prefix + ([] if answer else [NEVER])
+        bits = _flag_value(right)
+        wanted = None if bits is None else set([bits])
+    if mask is None or wanted is None or op not in ('==', '!=', 'in'):
+        return prefix + [MAYBE]
+    if op == 'in' and bits is not None:
+        # `tcp flags syn`: any of these bits set.
+        taken = [value for value in range(256) if value & mask & bits]
+    else:
+        taken = [value for value in range(256) if ((value & mask) in wanted) != (op == '!=')]
+    return prefix + [(FLAGS, space.interval_set((value, value) for value in taken))]
 
 
 def _comparison(op, values, dim):
@@ -196,15 +299,26 @@ def match_atoms(match, table):
     right = match.get('right')
     if field is None:
         return [MAYBE]
+    if isinstance(field, _Concat):
+        elements = _raw_elements(right, table)
+        if elements is None or op not in ('==', 'in'):
+            return field.prefix + [MAYBE]
+        return field.atoms(elements)
     if isinstance(field, tuple):
         if field[0] == 'tcp flags':
             return _tcp_flags_atoms(field, op, right)
+        if field[0] == 'rpf':
+            if isinstance(right, bool) and op in ('==', '!='):
+                return [(RPF, (right is False) == (op == '=='))]
+            return [MAYBE]
         values = _elements(right, table)
         if values is None or values.opaque or op not in ('==', 'in', '!='):
             return [MAYBE]
         names = list(values.names) + [str(item[0]) for item in values.intervals('int')]
         if field[0] == 'fib':
             return [(DADDR_LOCAL, (frozenset(names), op == '!='))]
+        if field[0] == 'pkttype':
+            return [(PKTTYPE, (frozenset(names), op == '!='))]
         patterns = Names(names, op == '!=')
         return [(IIF if field[0] == 'iif' else OIF, patterns)]
     if isinstance(field, _Constant):
@@ -219,11 +333,11 @@ def match_atoms(match, table):
     if values is None:
         return field.prefix + [MAYBE]
     if op in ('==', 'in'):
-        return field.prefix + [(field.dim, values)]
+        return field.atoms(values)
     if op == '!=':
-        return field.prefix + [(field.dim, space.subtract(space.full_range(field.dim, 6), values))]
+        return field.atoms(space.subtract(space.full_range(field.dim, 6), values))
     if op in ('<', '<=', '>', '>=') and len(values) == 1 and values[0][0] == values[0][1]:
-        return field.prefix + [(field.dim, _comparison(op, values, field.dim))]
+        return field.atoms(_comparison(op, values, field.dim))
     return field.prefix + [MAYBE]
 
 
@@ -274,14 +388,43 @@ def _verdict_map(vmap, table):
         (name, argument), = verdict.items()
         kind = _VERDICTS.get(name, JUMP if name == 'jump' else GOTO if name == 'goto' else UNKNOWN)
         target = argument.get('target') if isinstance(argument, dict) else None
+        if isinstance(field, _Concat):
+            atoms = field.element_atoms(key)
+            branches.append(([MAYBE] if atoms is None else atoms, kind, target))
+            continue
         if field is None or isinstance(field, (tuple, _Constant)):
             branches.append(([], kind, target))
             continue
         values = _intervals(field, Values([key]))
-        branches.append(([MAYBE] if values is None else [(field.dim, values)], kind, target))
+        branches.append(([MAYBE] if values is None else field.atoms(values)[len(field.prefix):], kind, target))
     if field is None or isinstance(field, (tuple, _Constant)):
         return [], branches, True
     return list(field.prefix), branches, False
+
+
+def _harmless_mangle(argument):
+    key = (argument or {}).get('key') if isinstance(argument, dict) else None
+    if not isinstance(key, dict) or len(key) != 1:
+        return False
+    (kind, body), = key.items()
+    if kind == 'payload':
+        return (body.get('protocol'), body.get('field')) in _HARMLESS_MANGLE['payload']
+    return kind in _HARMLESS_MANGLE and isinstance(body, dict) and body.get('key') in _HARMLESS_MANGLE[kind]
+
+
+def _updated_sets(items):
+    """(family, table, set) of the sets rules add to or update: what they hold depends on the packets
+    seen, so a match on them is unknown."""
+    found = set()
+    for item in items:
+        body = item.get('rule') if isinstance(item, dict) else None
+        for statement in (body or {}).get('expr', []):
+            if isinstance(statement, dict):
+                for name in ('set', 'map', 'meter'):
+                    argument = statement.get(name)
+                    if isinstance(argument, dict) and isinstance(argument.get('set'), str):
+                        found.add((body.get('family'), body.get('table'), argument['set'].lstrip('@')))
+    return found
 
 
 def _rule(item, table, position):
@@ -289,10 +432,13 @@ def _rule(item, table, position):
     verdict = target = nat = None
     branches = None
     guess = False
+    # A statement not modelled makes the verdict unknown even when the rule goes on to accept or drop.
+    opaque = False
+    effects = []
     for statement in item.get('expr', []):
         if not isinstance(statement, dict) or len(statement) != 1:
             atoms.append(MAYBE)
-            verdict = verdict or UNKNOWN
+            opaque = True
             continue
         (name, argument), = statement.items()
         if name == 'match':
@@ -301,13 +447,19 @@ def _rule(item, table, position):
             verdict, target = (JUMP if name == 'jump' else GOTO), argument.get('target')
         elif name in ('dnat', 'redirect'):
             verdict, nat = REDIRECT, _nat_target(name, argument)
+            family = argument.get('family') if isinstance(argument, dict) else None
+            if family in _FAMILIES:
+                # `dnat ip to` in an inet table: the other family's packets go on as if it were not there.
+                branches = [([(FAMILY, space.single(_FAMILIES[family]))], REDIRECT, None)]
         elif name in _VERDICTS:
             verdict = _VERDICTS[name]
         elif name == 'vmap':
             prefix, branches, guess = _verdict_map(argument, table)
             atoms.extend(prefix)
         elif name in ('limit', 'quota', 'ct count'):
-            if _exceeded(argument):
+            if not isinstance(argument, dict):
+                atoms.append(MAYBE)   # a named limit or quota object: whether it is over is not known
+            elif _exceeded(argument):
                 atoms.append(NEVER)
         elif name in ('meter', 'set', 'map'):
             if any(isinstance(inner, dict) and any(_exceeded(value) for value in inner.values())
@@ -315,11 +467,21 @@ def _rule(item, table, position):
                 atoms.append(NEVER)
         elif name == 'xt':
             atoms.append(MAYBE)
-            if verdict is None and (argument or {}).get('type') == 'target':
-                verdict = UNKNOWN
-        elif name not in _NO_VERDICT:
-            atoms.append(MAYBE)
-            verdict = verdict or UNKNOWN
+            if (argument or {}).get('type') == 'target':
+                opaque = True
+        elif name == 'notrack':
+            effects.append(NOTRACK)
+        elif name == 'mangle' and _harmless_mangle(argument):
+            continue
+        elif name not in _NO_EFFECT:
+            # Not modelled (a payload or TTL rewrite, an unknown statement): what follows is unknown.
+            opaque = True
+    if effects and verdict is None:
+        verdict = NOTRACK
+    elif effects:
+        opaque = True        # notrack then a verdict in one rule: not modelled
+    if opaque:
+        verdict, target, nat, branches, guess = UNKNOWN, None, None, None, False
     rule = Rule(atoms, verdict, target, text=rule_text(item), position=position, branches=branches,
                 guess=guess, nat=nat)
     return rule
@@ -333,6 +495,8 @@ class _NamedSet(Values):
         super(_NamedSet, self).__init__([element[0] if isinstance(element, list) else element
                                          for element in elements] if 'map' in item else elements)
         self.map_elements = elements if 'map' in item else []
+        self.raw = [element[0] if isinstance(element, list) else element for element in elements]
+        self.updated = False
 
 
 def key_of(body):
@@ -383,6 +547,10 @@ def read_tables(document, skip=(), devices=None):
                                                [dev] if isinstance(dev, str) else dev)
         elif kind in ('set', 'map'):
             table.sets[body['name']] = _NamedSet(body)
+    for family, name, updated in _updated_sets(items):
+        found = tables.get((family, name))
+        if found is not None and updated in found.sets:
+            found.sets[updated].opaque = found.sets[updated].updated = True
     for item in items:
         body = item.get('rule') if isinstance(item, dict) else None
         if not body:
@@ -401,6 +569,8 @@ def _text(expression):
             return '%s %s' % (payload.get('protocol', payload.get('base')), payload.get('field', ''))
         if 'set' in expression:
             return '{ %s }' % ', '.join(_text(item) for item in expression['set'])
+        if 'concat' in expression and isinstance(expression['concat'], list):
+            return ' . '.join(_text(item) for item in expression['concat'])
         if 'range' in expression:
             return '%s-%s' % tuple(expression['range'])
         if 'prefix' in expression:
@@ -425,8 +595,9 @@ def rule_text(item):
         (name, argument), = statement.items()
         if name == 'match':
             op = argument.get('op', '==')
+            right = argument.get('right')
             words.append('%s %s%s' % (_text(argument.get('left')), '' if op in ('==', 'in') else op + ' ',
-                                      _text(argument.get('right'))))
+                                      ('exists' if right else 'missing') if isinstance(right, bool) else _text(right)))
         elif name in ('jump', 'goto'):
             words.append('%s %s' % (name, argument.get('target')))
         elif name == 'vmap':

@@ -18,12 +18,35 @@ __metaclass__ = type
 import ipaddress
 
 # Dimensions of a box, in this order.
-FAMILY, PROTO, DPORT, SPORT, SADDR, DADDR, IIF, TTL, TYPE, CODE, CT = range(11)
-DIMENSIONS = ('family', 'proto', 'dport', 'sport', 'saddr', 'daddr', 'iif', 'ttl', 'type', 'code', 'ct')
+FAMILY, PROTO, DPORT, SPORT, SADDR, DADDR, IIF, TTL, TYPE, CODE, CT, FLAGS, EXTHDR = range(13)
+DIMENSIONS = ('family', 'proto', 'dport', 'sport', 'saddr', 'daddr', 'iif', 'ttl', 'type', 'code', 'ct', 'tcp flags',
+              'ipv6 extension header')
 
 # Connection tracking states of the evaluated packets, as numbers for the CT dimension.
 CT_STATES = ('new', 'established', 'related', 'invalid', 'untracked')
-CT_NEW, CT_UNTRACKED = CT_STATES.index('new'), CT_STATES.index('untracked')
+CT_NEW, CT_INVALID, CT_UNTRACKED = CT_STATES.index('new'), CT_STATES.index('invalid'), CT_STATES.index('untracked')
+# Every state that has a conntrack entry (ct keys other than state only match these).
+CT_TRACKED = ((0, 2),)
+
+# TCP flag bits, as the FLAGS dimension numbers them (the TCP header's flags byte).
+TCP_FLAG_BITS = {'fin': 1, 'syn': 2, 'rst': 4, 'psh': 8, 'ack': 16, 'urg': 32, 'ecn': 64, 'ece': 64, 'cwr': 128}
+
+
+def _first_packet_flags():
+    # Linux opens a connection from any segment with SYN set and ACK, RST and FIN clear: SYN|ECE|CWR
+    # (ECN), SYN|PSH and SYN|URG too, not SYN alone.
+    syn, closed = TCP_FLAG_BITS['syn'], TCP_FLAG_BITS['ack'] | TCP_FLAG_BITS['rst'] | TCP_FLAG_BITS['fin']
+    return tuple((value, value) for value in range(256) if value & syn and not value & closed)
+
+
+FIRST_PACKET_FLAGS = _first_packet_flags()
+
+# IPv6 extension headers a first packet may carry before its transport header, as the EXTHDR
+# dimension numbers them (0: none), and the next-header number of each. A Routing header is split by
+# its type: type 0 (deprecated by RFC 5095, which firewalls drop by name) and the others.
+EXTHDR_NAMES = ('none', 'hop-by-hop', 'destination options', 'routing type 0', 'routing', 'fragment')
+EXTHDR_NONE, EXTHDR_HBH, EXTHDR_DST, EXTHDR_ROUTING0, EXTHDR_ROUTING, EXTHDR_FRAGMENT = range(6)
+EXTHDR_NUMBERS = {EXTHDR_HBH: 0, EXTHDR_DST: 60, EXTHDR_ROUTING0: 43, EXTHDR_ROUTING: 43, EXTHDR_FRAGMENT: 44}
 
 ADDRESS_BITS = {4: 32, 6: 128}
 EMPTY = ()
@@ -32,7 +55,8 @@ PROTOCOL_NUMBERS = {
     'hopopt': 0, 'icmp': 1, 'igmp': 2, 'ipip': 4, 'ipencap': 4, 'tcp': 6, 'egp': 8, 'udp': 17,
     'ipv6': 41, 'rsvp': 46, 'gre': 47, 'esp': 50, 'ah': 51, 'icmpv6': 58, 'ipv6-icmp': 58,
     'ospf': 89, 'ospfigp': 89, 'pim': 103, 'comp': 108, 'vrrp': 112, 'l2tp': 115, 'sctp': 132,
-    'udplite': 136, 'dccp': 33, 'mpls-in-ip': 137,
+    'udplite': 136, 'dccp': 33, 'mpls-in-ip': 137, 'ipv6-route': 43, 'ipv6-frag': 44, 'ipv6-opts': 60,
+    'ipv6-nonxt': 59,
 }
 PROTOCOL_NAMES = dict((number, name) for name, number in sorted(PROTOCOL_NUMBERS.items(), reverse=True))
 PROTOCOL_NAMES.update({1: 'icmp', 4: 'ipip', 58: 'icmpv6', 89: 'ospf'})
@@ -242,4 +266,6 @@ def full_range(dim, version=4, interfaces=1):
         return ((0, interfaces - 1),)
     if dim == CT:
         return ((0, len(CT_STATES) - 1),)
+    if dim == EXTHDR:
+        return ((0, len(EXTHDR_NAMES) - 1),) if version == 6 else single(EXTHDR_NONE)
     return ((0, 255),)

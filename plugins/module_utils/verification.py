@@ -20,14 +20,14 @@ import ipaddress
 from ansible_collections.bluemind.firewall.plugins.module_utils import iptables_save, nft_json
 from ansible_collections.bluemind.firewall.plugins.module_utils import packet_space as space
 from ansible_collections.bluemind.firewall.plugins.module_utils.packet_space import (
-    CODE, CT, DADDR, DPORT, FAMILY, IIF, PROTO, SADDR, SPORT, TTL, TYPE,
+    CODE, CT, DADDR, DPORT, EXTHDR, FAMILY, FLAGS, IIF, PROTO, SADDR, SPORT, TTL, TYPE,
 )
 from ansible_collections.bluemind.firewall.plugins.module_utils.policy import (
     ADMIN, CLUSTER, EVERYONE, FAMILIES, NOBODY, READABLE_SCHEMAS, PolicyError,
 )
 from ansible_collections.bluemind.firewall.plugins.module_utils.messages import listing as _listed
 from ansible_collections.bluemind.firewall.plugins.module_utils.ruleset import (
-    CLOSED, OPEN, REDIRECT, Evaluator, Host, describe,
+    CLOSED, OPEN, REDIRECT, RPF, Evaluator, Host, describe,
 )
 
 EXPOSED = 'exposed'
@@ -335,23 +335,54 @@ class LocalHost(Host):
         return space.interval_set((value, value) for value in values)
 
 
-def host_from_listings(addresses, routes4, routes6, links, forwarding=None):
+def _stacked(link):
+    """Whether a link with a lower device (`link`) receives through it (a VLAN, macvlan or ipvlan), as
+    `ip -d` says, or without details as a VLAN's usual name says; a veth's `link` is its peer."""
+    kind = (link.get('linkinfo') or {}).get('info_kind')
+    if kind is not None:
+        return kind in ('vlan', 'macvlan', 'macvtap', 'ipvlan')
+    return str(link.get('ifname', '')).startswith(link['link'] + '.')
+
+
+def host_from_listings(addresses, routes4, routes6, links, forwarding=None, route_localnet=None):
     """A LocalHost from the parsed JSON of `ip -j address show`, `ip -j -4|-6 route show table main`
-    and `ip -j link show`: every address but loopback's, the main table's routes, the links;
-    forwarding: {4: bool, 6: bool} from the kernel's forwarding sysctls."""
+    and `ip -j link show`: every address but loopback's (and each interface's, in order), the main
+    table's routes (a multipath route, listed with `nexthops` and no `dev`, on each next hop's device),
+    the links and which device each one's packets go on to (`master`: a bridge or bond; `link`: a
+    VLAN's lower device); forwarding: {4: bool, 6: bool} from the kernel's forwarding sysctls."""
     found = []
+    per_interface = {}
     for link in addresses or []:
         for info in link.get('addr_info', []):
             if info.get('scope') != 'host' and info.get('local'):
                 found.append(info['local'].split('%')[0])
+                per_interface.setdefault(link.get('ifname'), []).append(info['local'].split('%')[0])
     routes = []
     for listing, default in ((routes4, '0.0.0.0/0'), (routes6, '::/0')):
         for route in listing or []:
-            if route.get('dev') and route.get('dst') and route.get('type', 'unicast') == 'unicast':
-                routes.append((default if route['dst'] == 'default' else route['dst'], route['dev']))
+            if not route.get('dst') or route.get('type', 'unicast') != 'unicast':
+                continue
+            devices = [route['dev']] if route.get('dev') else [
+                hop['dev'] for hop in route.get('nexthops') or [] if isinstance(hop, dict) and hop.get('dev')]
+            for dev in devices:
+                routes.append((default if route['dst'] == 'default' else route['dst'], dev))
     names = [link.get('ifname') for link in links or [] if link.get('ifname')]
+    uppers = {}
+    bridges = set()
+    for link in links or []:
+        if link.get('master'):
+            uppers[link['ifname']] = link['master']
+            kind = ((link.get('linkinfo') or {}).get('info_slave_kind'))
+            # Without `ip -d`, a master may be a bridge or a bond: taken as a bridge.
+            if kind in (None, 'bridge'):
+                bridges.add(link['master'])
+        elif link.get('link') and _stacked(link):
+            uppers[link['link']] = link['ifname']
+        if (link.get('linkinfo') or {}).get('info_kind') == 'bridge':
+            bridges.add(link['ifname'])
     return LocalHost(found, routes, names, dict((int(version), bool(int(value)))
-                                                for version, value in (forwarding or {}).items()))
+                                                for version, value in (forwarding or {}).items()),
+                     per_interface, uppers, sorted(bridges), route_localnet)
 
 
 def _initial_boxes(version, evaluator, host, groups=()):
@@ -368,21 +399,26 @@ def _initial_boxes(version, evaluator, host, groups=()):
     main = dict(full)
     main[PROTO] = space.subtract(full[PROTO], space.single(icmp))
     main[CT] = space.single(space.CT_NEW)
+    # A TCP first packet is any segment with SYN set and ACK, RST and FIN clear.
+    main[FLAGS] = space.FIRST_PACKET_FLAGS
     boxes.append(main)
     echo = dict(full)
     echo[PROTO] = space.single(icmp)
     echo[TYPE] = space.interval_set((t, t) for t in requests)
     echo[CT] = space.single(space.CT_NEW)
+    echo[FLAGS] = space.single(0)
     boxes.append(echo)
     if version == 6:
         discovery = dict(full)
         discovery[PROTO] = space.single(icmp)
         discovery[TYPE] = space.interval_set((t, t) for t in ICMPV6_UNTRACKED)
         discovery[CT] = space.single(space.CT_UNTRACKED)
+        discovery[FLAGS] = space.single(0)
         boxes.append(discovery)
     for proto, group in groups:
         multicast = dict(full)
-        multicast.update({DADDR: group, PROTO: space.single(proto), CT: space.single(space.CT_NEW)})
+        multicast.update({DADDR: group, PROTO: space.single(proto), CT: space.single(space.CT_NEW),
+                          FLAGS: space.FIRST_PACKET_FLAGS})
         boxes.append(multicast)
     return [tuple(box[dim] for dim in range(len(space.DIMENSIONS))) for box in boxes]
 
@@ -400,15 +436,18 @@ def plausible_sources(evaluator, host, version):
     through, and on every interface a rule names; never martians or the host's own addresses."""
     universe = space.subtract(remote_sources(version), host.local(version))
     unnamed = len(evaluator.interfaces) - 1
-    found = dict((index, universe) for index in range(unnamed))
+    # A bridge port, bond slave or VLAN's lower device hands its packets to the device above it.
+    found = dict((index, space.EMPTY if evaluator.interfaces[index] in host.uppers else universe)
+                 for index in range(unnamed))
     painted = host.route_map(version)
     if painted is None:
         found[unnamed] = universe
         return found
     routed = {}
-    for first, last, dev in painted:
-        index = evaluator.interface_index(dev)
-        routed.setdefault(index, []).append((first, last))
+    for first, last, devs in painted:
+        for dev in devs:
+            index = evaluator.interface_index(dev)
+            routed.setdefault(index, []).append((first, last))
     found[unnamed] = space.intersect(universe, space.interval_set(routed.get(unnamed, ())))
     return found
 
@@ -452,7 +491,8 @@ def _protocol_groups(values, version):
 
 
 # Fields a protocol does not have: set to their full range before boxes are merged for the report.
-_IRRELEVANT = {'ports': (TYPE, CODE, CT, TTL), 'icmp': (DPORT, SPORT, CODE, CT), 'other': (DPORT, SPORT, TYPE, CODE, CT, TTL)}
+_IRRELEVANT = {'ports': (TYPE, CODE, CT, TTL, FLAGS), 'tcp': (TYPE, CODE, CT, TTL),
+               'icmp': (DPORT, SPORT, CODE, CT, FLAGS), 'other': (DPORT, SPORT, TYPE, CODE, CT, TTL, FLAGS)}
 
 
 def _normal(box, proto_values, kind, version, interfaces):
@@ -548,12 +588,32 @@ class _Report(object):
             'destinations': None if box[DADDR] == self.local or not self.local
             else space.prefixes(self.version, box[DADDR]),
             'hop_limit': None if box[TTL] == ((0, 255),) else space.ranges_text(box[TTL]),
+            'tcp_flags': None if proto_label != 'tcp' or box[FLAGS] == space.FIRST_PACKET_FLAGS
+            else _flags_text(box[FLAGS]),
+            'extension_headers': None if not space.subtract(space.subtract(space.full_range(EXTHDR, self.version),
+                                                                           box[EXTHDR]), _ROUTING)
+            else ', '.join(space.EXTHDR_NAMES[value] for first, last in box[EXTHDR] for value in range(first, last + 1)),
             'expected': OPEN if expected_open else CLOSED,
             'actual': final.verdict,
             'via': describe(final.via)['rule'] if final.via else None,
         }
         entry.update(where)
         return entry
+
+
+_ROUTING = ((space.EXTHDR_ROUTING0, space.EXTHDR_ROUTING),)
+
+
+def _reverse_path(where):
+    rule = where[2] if isinstance(where, tuple) else None
+    return rule is not None and any(atom[0] == RPF for atom in rule.atoms)
+
+
+def _flags_text(values):
+    """'syn|ece|cwr, syn|psh' for the TCP flag values of a box."""
+    names = ('fin', 'syn', 'rst', 'psh', 'ack', 'urg', 'ece', 'cwr')
+    return ', '.join('|'.join(name for bit, name in enumerate(names) if value & (1 << bit)) or 'none'
+                     for first, last in values for value in range(first, last + 1))
 
 
 def _listing(items):
@@ -588,7 +648,16 @@ def compare(tables, expected, host):
                 parts = [(BLOCKED, part, True) for part in inside]
             else:
                 parts = [(UNKNOWN, part, True) for part in inside] + [(UNKNOWN, part, False) for part in outside]
+            if final.verdict == CLOSED and _reverse_path(final.where):
+                # A reverse-path check drops what arrives where its source is not routed: not a real arrival.
+                parts = []
             for kind, part, expected_open in parts:
+                if expected_open:
+                    # A first packet with a Routing header (RFC 5095 deprecates type 0) may be refused:
+                    # refusing it never exposes anything, so only its being let in when closed is reported.
+                    part = space.cut(part, EXTHDR, _ROUTING)[1]
+                    if part is None:
+                        continue
                 for first, last in part[IIF]:
                     for index in range(first, last + 1):
                         sources = space.intersect(part[SADDR], arrivals.get(index, ()))
@@ -600,6 +669,8 @@ def compare(tables, expected, host):
                             shape = 'icmp' if label in _ICMP_LABELS else 'ports' if (
                                 len(proto_values) == 1 and proto_values[0][0] == proto_values[0][1]
                                 and number in space.PORT_PROTOCOLS) else 'other'
+                            if shape == 'ports' and number == space.PROTOCOL_NUMBERS['tcp']:
+                                shape = 'tcp'
                             normal = _normal(judged, proto_values, shape, version, len(evaluator.interfaces))
                             key = (kind, label, _identity(final.where), _identity(final.via), final.verdict, expected_open)
                             groups.setdefault(key, (final, []))[1].append(normal)
@@ -627,6 +698,10 @@ def difference_text(item):
         qualifiers += ', source port %s' % item['source_ports']
     if item.get('hop_limit'):
         qualifiers += ', hop limit %s' % item['hop_limit']
+    if item.get('tcp_flags'):
+        qualifiers += ', TCP flags %s' % item['tcp_flags']
+    if item.get('extension_headers'):
+        qualifiers += ', IPv6 extension header %s' % item['extension_headers']
     if item.get('destinations'):
         qualifiers += ', to %s' % _listing(item['destinations'])
     named = [name for name in item.get('interfaces') or [] if not name.startswith('(')]

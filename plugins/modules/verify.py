@@ -31,11 +31,14 @@ description:
     the host itself (a redirect). A port the policy closes that a DNAT makes reachable is
     V(exposed), naming the DNAT rule; every DNAT and redirect rule is also listed in RV(redirects).
   - The packets are split into boxes at every boundary the live rules mention (protocol,
-    destination and source port, source address, input interface, destination address, ICMP type,
-    hop limit); the rules treat every packet of a box alike, so one evaluation per box is exact.
+    destination and source port, source address, input interface, destination address, ICMP type
+    and code, hop limit, TCP flags of the first packet, IPv6 extension header); the rules treat
+    every packet of a box alike, so one evaluation per box is exact.
   - A difference is V(exposed) (reachable, should be closed), V(blocked) (closed, should be
     reachable) or V(unknown) (a rule the module cannot evaluate exactly decides it, for example a
-    packet mark or a random number). Unknown is never resolved by a guess.
+    packet mark or a random number). Unknown is never resolved by a guess. Nothing the module does
+    not model is read as having no effect - a statement, match, target, chain type or host fact it
+    does not know makes what it can touch V(unknown), naming the rule.
   - With O(targets), it also makes TCP connections from this host, concurrently, and classifies each
     as open, refused or filtered. The collection's rules drop, so its closed ports show as filtered.
     Refused means the packet reached the target and nothing listens there, or another firewall
@@ -243,6 +246,16 @@ exposed:
     hop_limit:
       description: The TTL or hop limit values it holds for, when not all (null for all).
       type: str
+    tcp_flags:
+      description:
+        - For TCP, the flag combinations of the first packet it holds for (C(syn), C(syn|ece|cwr)...), when
+          not every combination Linux opens a connection from (null for all, and for other protocols).
+      type: str
+    extension_headers:
+      description:
+        - For IPv6, the extension headers the first packet carries that it holds for (C(none), C(hop-by-hop),
+          C(destination options), C(routing type 0), C(routing), C(fragment)), when not all (null for all).
+      type: str
     via:
       description: The DNAT rule the packets went through, or null.
       type: str
@@ -428,9 +441,27 @@ class Verify(object):
                     forwarding[version] = handle.read().strip() != '0'
             except (IOError, OSError):
                 continue
+        # `-d` gives each link's kind (bridge, bond, VLAN): which tables and ingress chains see its packets.
         return verification.host_from_listings(
             listing(['address', 'show']), listing(['-4', 'route', 'show', 'table', 'main']),
-            listing(['-6', 'route', 'show', 'table', 'main']), listing(['link', 'show']), forwarding)
+            listing(['-6', 'route', 'show', 'table', 'main']), listing(['-d', 'link', 'show']), forwarding,
+            self.route_localnet())
+
+    @staticmethod
+    def route_localnet():
+        """Whether a DNAT to 127.0.0.0/8 is delivered: True when net.ipv4.conf.all.route_localnet is set,
+        False when no interface sets it, None (unknown) when some do: it then depends on the interface."""
+        base = '/proc/sys/net/ipv4/conf'
+        try:
+            values = {}
+            for name in os.listdir(base):
+                with open(os.path.join(base, name, 'route_localnet')) as handle:
+                    values[name] = handle.read().strip() != '0'
+        except (IOError, OSError):
+            return None
+        if values.get('all'):
+            return True
+        return None if any(values.values()) else False
 
     def legacy_listing(self, command, names):
         """iptables-legacy-save output when the host has legacy tables of that family. The list in /proc
