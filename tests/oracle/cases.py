@@ -256,10 +256,10 @@ def _rules(rnd, verdicts, count):
 def random_case(seed):
     rnd = random.Random(seed)
     lines = ['table inet r%d {' % seed]
-    lines += ['  chain c2 {'] + ['    %s' % r for r in _rules(rnd, ('accept', 'drop', 'reject', 'return', 'counter'),
-                                                             rnd.randint(1, 4))] + ['  }']
-    lines += ['  chain c1 {'] + ['    %s' % r for r in _rules(rnd, ('accept', 'drop', 'return', 'jump c2', 'counter'),
-                                                             rnd.randint(1, 4))] + ['  }']
+    c2 = _rules(rnd, ('accept', 'drop', 'reject', 'return', 'counter'), rnd.randint(1, 4))
+    lines += ['  chain c2 {'] + ['    %s' % r for r in c2] + ['  }']
+    c1 = _rules(rnd, ('accept', 'drop', 'return', 'jump c2', 'counter'), rnd.randint(1, 4))
+    lines += ['  chain c1 {'] + ['    %s' % r for r in c1] + ['  }']
     lines += ['  chain input {', '    type filter hook input priority 0; policy %s;' % rnd.choice(('accept', 'drop'))]
     lines += ['    %s' % r for r in _rules(rnd, ('accept', 'drop', 'reject', 'jump c1', 'goto c2', 'counter'),
                                            rnd.randint(2, 8))] + ['  }', '}']

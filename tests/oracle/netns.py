@@ -75,8 +75,8 @@ def available():
 
 def run(*command, **kwargs):
     result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True,
-                            input=kwargs.get('input'))
-    if result.returncode and not kwargs.get('check') is False:
+                            input=kwargs.get('input'), check=False)
+    if result.returncode and kwargs.get('check') is not False:
         raise RuntimeError('%s failed (%d): %s' % (' '.join(command), result.returncode, result.stderr.strip()))
     return result.stdout
 

@@ -18,7 +18,6 @@ A cell is classified:
 import ipaddress
 
 from ansible_collections.bluemind.firewall.plugins.module_utils import verification
-from ansible_collections.bluemind.firewall.plugins.module_utils.packet_space import SADDR
 from ansible_collections.bluemind.firewall.plugins.module_utils import packet_space as space
 from ansible_collections.bluemind.firewall.plugins.module_utils.ruleset import Evaluator, Packet
 

@@ -5,7 +5,8 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import conftest  # noqa: E402,F401  (the collection's import path)
+# conftest lays the checkout out as the collection, as pytest does before the tests.
+import conftest  # noqa: E402,F401 # pylint: disable=unused-import
 import cases  # noqa: E402
 import netns  # noqa: E402
 import oracle  # noqa: E402
