@@ -112,10 +112,14 @@ def run_case(lab, case):
     try:
         kernel = lab.probe_with(case.cells, listeners)
         engine = Engine(lab.state(), lab.first)
+        verdicts = dict((cell.name, engine.verdict(cell)) for cell in case.cells)
+        again = [cell for cell in case.cells if kernel[cell.name][0] == 'closed' and verdicts[cell.name][0] == 'open']
+        if again:
+            kernel.update(lab.probe_with(again, listeners, netns.RETRY_WAIT))
         found = []
         for cell in case.cells:
             seen, what = kernel[cell.name]
-            verdict, rule = engine.verdict(cell)
+            verdict, rule = verdicts[cell.name]
             found.append((cell, seen, what, verdict, rule, classify(verdict, seen)))
         return found
     finally:
