@@ -159,7 +159,8 @@ HAND = [
                                     Cell('unicast-6', 6, 'udp', A6, dport=53)],
          nft=input_chain('drop', 'meta pkttype host udp dport 53 accept')),
 
-    # redirect's new destination is the incoming interface's first address.
+    # redirect's new destination is the incoming interface's first address: for IPv4 the primary
+    # (10.99.0.1); for IPv6 the first `ip addr` lists, the last added (fd99::9).
     Case('redirect-to-first-address', [syn('second-address-4', 4, dst=TARGET4_SECOND, dport=2222),
                                        syn('first-address-4', 4, dst=TARGET4, dport=2222),
                                        syn('second-address-6', 6, dst=TARGET6_SECOND, dport=2222),

@@ -71,7 +71,8 @@ KNOWN = {
     ('redirect-to-first-address', 'second-address-4'): (oracle.DISAGREE, 'redirect',
                                                         'the new destination is the iif\'s first address, not the old one'),
     ('redirect-to-first-address', 'first-address-6'): (oracle.DISAGREE, 'redirect',
-                                                       'the new destination is the iif\'s first address, not the old one'),
+                                                       'IPv6: the first address `ip addr` lists (the last added, '
+                                                       'fd99::9 here), not the old one'),
     ('th-dport', 'proto253-port22-4'): (oracle.DISAGREE, 'th dport', 'th matches any protocol, not the five port ones'),
     ('th-dport', 'proto253-port22-6'): (oracle.DISAGREE, 'th dport', 'th matches any protocol, not the five port ones'),
     ('iptables-comment-bang', 'syn-22-4'): (oracle.DISAGREE, 'iptables --comment "!"', 'read as negating the next option'),
