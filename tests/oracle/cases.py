@@ -90,7 +90,8 @@ HAND = [
                  '  chain input {', '    type filter hook input priority 0; policy drop;',
                  '    ip saddr %s accept' % A4, '    ip6 saddr %s accept' % A6, '  }', '}')),
 
-    # Conntrack state where conntrack has not run yet, and untracked packets.
+    # Conntrack state where conntrack has not run yet, and untracked packets. (An ingress chain with
+    # `ct state` cannot be built here: this kernel refuses ct in the netdev family, "Protocol error".)
     Case('ct-state-before-conntrack', each_family(_syn, 'syn-22-') + each_family(_UDP, 'udp-53-', dport=53),
          nft=nft('table inet raw {',
                  '  chain pre {', '    type filter hook prerouting priority -300; policy accept;',
