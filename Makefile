@@ -7,7 +7,7 @@ export PATH := $(ROOT)/.venv/bin:$(PATH)
 MOLECULE_SCENARIOS := cluster cluster-ufw roles roles-ufw ufw_handmade found_hosts single-bookworm single-bullseye \
 	single-trixie safe_change safe_change-ufw rollback_ssh rollback_ssh-ufw
 
-.PHONY: bootstrap venv demo demo-clean rehearse test unit core-matrix converge-oldest publish-checks lint sanity \
+.PHONY: bootstrap venv demo demo-clean rehearse test unit oracle oracle-report core-matrix converge-oldest publish-checks lint sanity \
 	molecule rehearsals benchmark benchmark-ufw docs build
 
 bootstrap:
@@ -50,6 +50,15 @@ venv:
 
 unit:
 	pytest -q tests/unit
+
+# The engine against a real kernel (tests/oracle): rulesets loaded in throwaway network namespaces, real
+# first packets sent, the kernel's decision compared with the engine's. Root; skipped without netns.
+oracle:
+	pytest -q tests/oracle
+
+# Every cell of the oracle's cases with the kernel's and the engine's verdict (CASES="name ... random").
+oracle-report:
+	python tests/oracle/report.py $(CASES)
 
 # The unit tests and ansible-test sanity on every other ansible-core of tests/ansible-core-versions.txt
 # (those needing Python 3.12+ in a Debian 13 container). VERSIONS="2.16 2.20" for some of them.

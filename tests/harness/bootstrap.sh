@@ -6,7 +6,9 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 export CONTAINERS_CONF="$root/tests/harness/containers.conf"
 
 need_apt=()
-for cmd in podman:podman runc:runc debootstrap:debootstrap make:make nft:nftables shellcheck:shellcheck git:git; do
+# ipset: the kernel oracle's ipset nomatch case (tests/oracle) loads an ipset into its namespace.
+for cmd in podman:podman runc:runc debootstrap:debootstrap make:make nft:nftables shellcheck:shellcheck git:git \
+    ipset:ipset; do
   command -v "${cmd%%:*}" >/dev/null 2>&1 || need_apt+=("${cmd##*:}")
 done
 # Debian's python3 makes venvs only with python3-venv.
