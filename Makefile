@@ -24,7 +24,7 @@ rehearse: bootstrap
 
 # Two lanes side by side (the scenarios of each lane share no container, network or molecule state with
 # the other's): the checks with the rehearsals and the oldest-core converge, and the molecule scenarios.
-LANE_CHECKS := unit lint sanity publish-checks core-matrix rehearsals converge-oldest molecule-single-bookworm \
+LANE_CHECKS := unit oracle lint sanity publish-checks core-matrix rehearsals converge-oldest molecule-single-bookworm \
 	molecule-single-bullseye molecule-single-trixie molecule-ufw_handmade
 LANE_SCENARIOS := $(filter-out $(LANE_CHECKS),$(addprefix molecule-,$(MOLECULE_SCENARIOS)))
 

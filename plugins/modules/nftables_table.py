@@ -437,7 +437,7 @@ class NftablesTable(object):
         return [(p['path'], host_files.PRIVATE), (p['path'] + '.previous', host_files.PRIVATE),
                 (self.listing_path(), host_files.PRIVATE), (p['record_path'], host_files.PRIVATE),
                 (p['boot_unit_path'], host_files.UNIT), (self.nftables_dropin()[0], host_files.UNIT),
-                (self.stop_path(), host_files.PRIVATE)] + [(path, host_files.PRIVATE) for path, _ in self.fallback_files()]
+                (self.stop_path(), host_files.PRIVATE)] + [(item[0], host_files.PRIVATE) for item in self.fallback_files()]
 
     def listing_path(self):
         """The table as last loaded (nft's own listing), kept to show what a repair changes."""

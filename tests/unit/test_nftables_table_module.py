@@ -532,7 +532,6 @@ def test_the_boot_unit_stops_by_removing_its_table_but_not_at_shutdown():
     assert 'Before=network-pre.target cloud-init-local.service shutdown.target\n' in unit
 
 
-@pytest.mark.xfail(reason='host_files.write loses the mode it is given (issue 25, fixed on another branch)', strict=False)
 def test_the_last_resort_files_are_root_only(host):
     run(host, fallback={'nft': FALLBACK, 'ipv4': '*filter\nCOMMIT\n', 'ipv6': '*filter\nCOMMIT\n'})
     for suffix in ('', '.iptables', '.ip6tables'):
