@@ -12,16 +12,13 @@ import ipaddress
 import os
 import statistics
 import sys
-import tempfile
 import time
+
+import collection_path  # noqa: E402  (this directory is the script's own)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-_tree = tempfile.mkdtemp(prefix='bluemind-firewall-bench-')
-os.makedirs(os.path.join(_tree, 'ansible_collections', 'bluemind'))
-os.symlink(ROOT, os.path.join(_tree, 'ansible_collections', 'bluemind', 'firewall'))
-sys.path.insert(0, _tree)
-sys.path.insert(0, os.path.join(ROOT, 'tests', 'harness'))
+collection_path.importable()
 
 # pylint: disable=wrong-import-position
 import live_fixtures  # noqa: E402

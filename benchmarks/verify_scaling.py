@@ -11,20 +11,18 @@ import ipaddress
 import os
 import subprocess
 import sys
-import tempfile
 import time
 
 import jinja2
 import yaml
 
+import collection_path  # noqa: E402  (this directory is the script's own)
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ROLE = os.path.join(ROOT, 'roles', 'host_firewall')
 NAMESPACE = 'bmfw-verify-bench'
 
-_tree = tempfile.mkdtemp(prefix='bluemind-firewall-bench-')
-os.makedirs(os.path.join(_tree, 'ansible_collections', 'bluemind'))
-os.symlink(ROOT, os.path.join(_tree, 'ansible_collections', 'bluemind', 'firewall'))
-sys.path.insert(0, _tree)
+collection_path.importable()
 
 # pylint: disable=wrong-import-position
 from ansible_collections.bluemind.firewall.plugins.module_utils import verification  # noqa: E402
