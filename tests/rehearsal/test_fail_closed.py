@@ -13,6 +13,7 @@ import os
 import shutil
 import stat
 import subprocess
+import time
 
 import pytest
 import yaml
@@ -20,6 +21,11 @@ import yaml
 # The same names as the other rehearsal tests (tests/unit/test_test_bed_names.py reads them there).
 NAME = 'bmfw-test-rehearsal'
 NOWHERE = 'unix:///nonexistent/podman.sock'
+# Only what a rehearsal names (this test's and a user's): the other lane of make test creates and removes
+# its own containers meanwhile.
+REHEARSAL_PREFIXES = (NAME, 'bmfw-rehearsal')
+# Resolved before the fake goes first in PATH, so the test's own look does not count as the rehearsal's calls.
+REAL_PODMAN = shutil.which('podman')
 # What the collection writes on a host it converges.
 HOST_FILES = ['/etc/bluemind-firewall', '/etc/bluemind-firewall/*', '/etc/systemd/system/bluemind-firewall*',
               '/etc/systemd/system/*.d/bluemind-firewall*', '/run/bluemind-firewall', '/run/bluemind-firewall/*']
@@ -43,19 +49,31 @@ def this_machine():
                     found[path] = hashlib.sha256(handle.read()).hexdigest()
             else:
                 found[path] = 'directory'
-
-    def run(*argv):
-        return sorted(subprocess.run(argv, capture_output=True, text=True, check=True).stdout.splitlines())
-    found['nft tables'] = [table for table in run('nft', 'list', 'tables') if 'bluemind' in table]
-    found['containers'] = run('podman', 'ps', '-a', '--format', '{{.ID}} {{.Names}}')
-    found['networks'] = run('podman', 'network', 'ls', '--format', '{{.Name}}')
+    found['nft tables'] = sorted(line for line in subprocess.run(['nft', 'list', 'tables'], capture_output=True,
+                                                                  text=True, check=True).stdout.splitlines()
+                                 if 'bluemind' in line)
+    found['containers'] = podman_names('ps', '-a')
+    found['networks'] = podman_names('network', 'ls')
     return found
+
+
+def podman_names(*argv):
+    """The rehearsals' containers or networks. podman ps fails (125) when a container of another test
+    disappears while it lists them: asked again."""
+    for attempt in range(5):
+        listed = subprocess.run([REAL_PODMAN] + list(argv) + ['--format', '{{.Name}}' if argv[0] == 'network'
+                                                              else '{{.Names}}'],
+                                capture_output=True, text=True, check=False)
+        if listed.returncode == 0:
+            return sorted(name for name in listed.stdout.split() if name.startswith(REHEARSAL_PREFIXES))
+        time.sleep(1 + attempt)
+    raise AssertionError('podman %s failed 5 times: %s' % (' '.join(argv), listed.stderr))
 
 
 @pytest.fixture()
 def bed(tmp_path, monkeypatch):
     """A state directory of the test's own, and a podman earlier in PATH that records its calls."""
-    real = shutil.which('podman')
+    real = REAL_PODMAN
     fake = tmp_path / 'bin' / 'podman'
     fake.parent.mkdir()
     log = tmp_path / 'podman-calls.jsonl'
@@ -141,6 +159,4 @@ def test_every_podman_call_is_this_machine_s_podman_without_the_settings_pointin
         assert call['env']['CONTAINER_HOST'] is None and call['env']['CONTAINER_CONNECTION'] is None, call
     for call in nested:
         assert call['env']['ANSIBLE_PODMAN_EXTRA_ARGS'] is None and call['env']['ANSIBLE_PODMAN_EXECUTABLE'] is None
-    leftovers = subprocess.run(['podman', 'ps', '-a', '--format', '{{.Names}}'], capture_output=True, text=True,
-                               check=True).stdout.split()
-    assert not [name for name in leftovers if name.startswith(NAME)]
+    assert not [name for name in podman_names('ps', '-a') if name.startswith(NAME)]
