@@ -28,9 +28,13 @@ LANE_CHECKS := unit lint sanity publish-checks core-matrix rehearsals converge-o
 	molecule-single-bullseye molecule-single-trixie molecule-ufw_handmade
 LANE_SCENARIOS := $(filter-out $(LANE_CHECKS),$(addprefix molecule-,$(MOLECULE_SCENARIOS)))
 
+# Each lane's timings are printed again at the end: a failure in one lane is then the last thing the
+# log shows, not buried under the other lane's output.
 test: bootstrap
-	@$(MAKE) --no-print-directory -j2 test-lane-checks test-lane-scenarios
-	@echo "make test: all passed"
+	@rm -f .cache/lanes/*.times
+	@$(MAKE) --no-print-directory -j2 test-lane-checks test-lane-scenarios; rc=$$?; \
+	  cat .cache/lanes/*.times 2>/dev/null; \
+	  if [ $$rc -eq 0 ]; then echo "make test: all passed"; else echo "make test: FAILED" >&2; fi; exit $$rc
 
 .PHONY: test-lane-checks test-lane-scenarios
 test-lane-checks:
