@@ -49,9 +49,8 @@ def this_machine():
                     found[path] = hashlib.sha256(handle.read()).hexdigest()
             else:
                 found[path] = 'directory'
-    found['nft tables'] = sorted(line for line in subprocess.run(['nft', 'list', 'tables'], capture_output=True,
-                                                                  text=True, check=True).stdout.splitlines()
-                                 if 'bluemind' in line)
+    tables = subprocess.run(['nft', 'list', 'tables'], capture_output=True, text=True, check=True).stdout
+    found['nft tables'] = sorted(line for line in tables.splitlines() if 'bluemind' in line)
     found['containers'] = podman_names('ps', '-a')
     found['networks'] = podman_names('network', 'ls')
     return found

@@ -182,11 +182,22 @@ def ufw_command(tree, words):
             + list(words))
 
 
-@pytest.fixture(scope='module')
-def ufw_tree():
+def _usable_ufw_tree():
+    """The private ufw tree, and why not when it cannot be used: ufw runs there only inside a network
+    namespace of its own, so that a dry run can never reach this machine's firewall."""
     tree = os.environ.get('BLUEMIND_FIREWALL_UFW_TREE') or os.path.join(ROOT, '.cache', 'ufw-tree')
     if not os.path.exists(os.path.join(tree, 'usr', 'sbin', 'ufw')):
-        pytest.skip('no ufw tree at %s: tests/harness/bootstrap.sh extracts the ufw package there' % tree)
+        return None, 'no ufw tree at %s: tests/harness/bootstrap.sh extracts the ufw package there' % tree
+    if not NETWORK_NAMESPACES:
+        return None, 'ufw --dry-run runs in unshare -n, which this process may not do'
+    return tree, None
+
+
+@pytest.fixture(scope='module')
+def ufw_tree():
+    tree, why_not = _usable_ufw_tree()
+    if tree is None:
+        pytest.skip(why_not)
     return tree
 
 
@@ -197,7 +208,8 @@ def _network_namespaces():
     return subprocess.run(['unshare', '-n', 'true'], capture_output=True, check=False).returncode == 0
 
 
-needs_root = pytest.mark.skipif(not shutil.which('nft') or not _network_namespaces(),
+NETWORK_NAMESPACES = _network_namespaces()
+needs_root = pytest.mark.skipif(not shutil.which('nft') or not NETWORK_NAMESPACES,
                                 reason='nft -c in unshare -n needs nft, unshare and root')
 
 
@@ -230,9 +242,7 @@ def baseline(port_table):
 
 @pytest.fixture(scope='module')
 def checker(tmp_path_factory, request):
-    tree = os.environ.get('BLUEMIND_FIREWALL_UFW_TREE') or os.path.join(ROOT, '.cache', 'ufw-tree')
-    return Checker(tmp_path_factory.mktemp('hostile'), tree if os.path.exists(os.path.join(tree, 'usr', 'sbin', 'ufw'))
-                   else None)
+    return Checker(tmp_path_factory.mktemp('hostile'), _usable_ufw_tree()[0])
 
 
 def _variable_changes(variable, value):
