@@ -162,9 +162,11 @@ def unknown_text(entries):
     grouped = {}
     for case, cell, rule, why in entries:
         grouped.setdefault(why or 'NOT EXPLAINED (rule: %s)' % rule, []).append('%s/%s' % (case, cell.name))
-    return '\n'.join('%d cells: %s\n%s' % (len(names), why, textwrap.fill(' '.join(names), 100, initial_indent='    ',
-                                                                           subsequent_indent='    '))
-                     for why, names in sorted(grouped.items()))
+    lines = []
+    for why, names in sorted(grouped.items()):
+        lines.append('%d cells: %s' % (len(names), why))
+        lines.append(textwrap.fill(' '.join(names), 100, initial_indent='    ', subsequent_indent='    '))
+    return '\n'.join(lines)
 
 
 def _sources(family):
