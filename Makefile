@@ -24,8 +24,8 @@ rehearse: bootstrap
 
 # Two lanes side by side (the scenarios of each lane share no container, network or molecule state with
 # the other's): the checks with the rehearsals and the oldest-core converge, and the molecule scenarios.
-LANE_CHECKS := unit lint sanity publish-checks core-matrix rehearsals converge-oldest molecule-single-bookworm \
-	molecule-single-bullseye molecule-single-trixie molecule-ufw_handmade
+LANE_CHECKS := unit oracle lint sanity publish-checks core-matrix rehearsals converge-oldest \
+	molecule-single-bookworm molecule-single-bullseye molecule-single-trixie molecule-ufw_handmade
 LANE_SCENARIOS := $(filter-out $(LANE_CHECKS),$(addprefix molecule-,$(MOLECULE_SCENARIOS)))
 
 # Each lane's timings are printed again at the end: a failure in one lane is then the last thing the
@@ -55,8 +55,6 @@ venv:
 unit:
 	pytest -q tests/unit
 
-# Not in make test yet: since the engine models more (issue 26), its known-disagreement table must be redrawn
-# (make oracle-report lists every cell).
 # The engine against a real kernel (tests/oracle): rulesets loaded in throwaway network namespaces, real
 # first packets sent, the kernel's decision compared with the engine's. Root; skipped without netns.
 oracle:

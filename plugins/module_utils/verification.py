@@ -385,6 +385,15 @@ def host_from_listings(addresses, routes4, routes6, links, forwarding=None, rout
                      per_interface, uppers, sorted(bridges), route_localnet)
 
 
+def route_localnet_of(values):
+    """Whether a DNAT to 127.0.0.0/8 is delivered, from {interface or 'all': route_localnet set}: True
+    when 'all' sets it, False when no interface does, None (unknown) when some do: it then depends on
+    the interface the packet came in on."""
+    if values.get('all'):
+        return True
+    return None if any(values.values()) else False
+
+
 def _initial_boxes(version, evaluator, host, groups=()):
     """The packets that open a connection to this host, and those of each (protocol, multicast
     group) an extra rule accepts, as boxes."""

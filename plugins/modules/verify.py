@@ -449,8 +449,7 @@ class Verify(object):
 
     @staticmethod
     def route_localnet():
-        """Whether a DNAT to 127.0.0.0/8 is delivered: True when net.ipv4.conf.all.route_localnet is set,
-        False when no interface sets it, None (unknown) when some do: it then depends on the interface."""
+        """net.ipv4.conf.*.route_localnet as verification.route_localnet_of judges it; None when unreadable."""
         base = '/proc/sys/net/ipv4/conf'
         try:
             values = {}
@@ -459,9 +458,7 @@ class Verify(object):
                     values[name] = handle.read().strip() != '0'
         except (IOError, OSError):
             return None
-        if values.get('all'):
-            return True
-        return None if any(values.values()) else False
+        return verification.route_localnet_of(values)
 
     def legacy_listing(self, command, names):
         """iptables-legacy-save output when the host has legacy tables of that family. The list in /proc

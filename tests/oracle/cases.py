@@ -212,8 +212,9 @@ HAND = [
 ]
 
 
-# Random rulesets over what the engine models: sources, ports, protocols, conntrack state, TCP
-# flags, TTL, input interface; accept, drop, reject, jump, return, goto.
+# Random rulesets over what the engine models: sources, ports, protocols (ip protocol, ip6 nexthdr),
+# conntrack state, TCP flags, TTL, input interface; accept, drop, reject, jump, return, goto. Their cells
+# include first packets with ECN or PSH beside SYN and behind an IPv6 extension header.
 RANDOM_SEEDS = range(40)
 _PORTS = (22, 53, 80)
 
@@ -232,16 +233,24 @@ def _atoms(rnd):
         lambda: '%s %s' % ('ip ttl' if family == 4 else 'ip6 hoplimit', rnd.choice(('< 10', '64', '!= 64', '> 32'))),
         lambda: rnd.choice(('iifname "eth1"', 'iifname != "eth1"', 'iifname "eth*"')),
     ]
+    # The protocol by its header field: nft refuses one that contradicts the rule's transport protocol.
+    field = 'ip protocol' if family == 4 else 'ip6 nexthdr'
+    icmp = 'icmp' if family == 4 else 'ipv6-icmp'
     specific = {
         'tcp': [lambda: 'tcp dport %d' % rnd.choice(_PORTS),
                 lambda: 'tcp dport { %s }' % ', '.join(str(p) for p in rnd.sample(_PORTS, 2)),
                 lambda: 'tcp dport != %d' % rnd.choice(_PORTS),
                 lambda: 'th dport %d' % rnd.choice(_PORTS),
                 lambda: rnd.choice(('tcp flags & (fin|syn|rst|ack) == syn', 'tcp flags syn',
-                                    'tcp flags & (syn|ack) == syn|ack'))],
-        'udp': [lambda: 'udp dport %d' % rnd.choice(_PORTS), lambda: 'udp dport != %d' % rnd.choice(_PORTS)],
-        'icmp': [lambda: 'icmp type echo-request' if family == 4 else 'icmpv6 type echo-request'],
-        None: [lambda: 'meta l4proto %s' % rnd.choice(('tcp', 'udp', 'icmp', 'ipv6-icmp'))],
+                                    'tcp flags & (syn|ack) == syn|ack', 'tcp flags == syn', 'tcp flags != syn',
+                                    'tcp flags & (ecn|cwr) != 0', 'tcp flags & psh == psh')),
+                lambda: '%s tcp' % field],
+        'udp': [lambda: 'udp dport %d' % rnd.choice(_PORTS), lambda: 'udp dport != %d' % rnd.choice(_PORTS),
+                lambda: '%s udp' % field],
+        'icmp': [lambda: 'icmp type echo-request' if family == 4 else 'icmpv6 type echo-request',
+                 lambda: '%s %s' % (field, icmp)],
+        None: [lambda: 'meta l4proto %s' % rnd.choice(('tcp', 'udp', 'icmp', 'ipv6-icmp')),
+               lambda: '%s != %s' % (field, rnd.choice(('tcp', 'udp')))],
     }[proto]
     count = rnd.choice((1, 1, 2, 3))
     atoms = [rnd.choice(specific)()] + [rnd.choice(general + specific)() for dummy in range(count - 1)]
@@ -286,4 +295,8 @@ def random_cells():
         cells.append(syn('syn-22-eth1-%d' % family, family, src=eth1, iface='eth1'))
         cells.append(syn('syn-53-off-link-%d' % family, family, dport=53, src=off))
         cells.append(Cell('connect-80-%d' % family, family, 'connect', sources[1], dport=80))
+        cells.append(syn('ecn-syn-22-%d' % family, family, src=sources[2], flags=ECN))
+        cells.append(syn('syn-psh-80-%d' % family, family, dport=80, src=sources[2], flags=PSH))
+    # The same first packet behind each IPv6 extension header the engine models.
+    cells.extend(syn('ext-%s-22-6' % ext, 6, src=PROBER6[3], ext=(ext,)) for ext in ('hbh', 'dst', 'rt', 'frag'))
     return cells

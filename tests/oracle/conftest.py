@@ -15,3 +15,11 @@ sys.path.insert(0, _tree)
 from ansible.utils.collection_loader._collection_finder import _AnsibleCollectionFinder  # noqa: E402
 _AnsibleCollectionFinder(paths=[_tree])._install()
 sys.path.insert(0, HERE)
+
+
+def pytest_terminal_summary(terminalreporter):
+    # The random cells the engine left unknown, and why: a reason the run accepted is still worth seeing.
+    oracle = sys.modules.get('oracle')
+    if oracle is not None and oracle.RANDOM_UNKNOWN:
+        terminalreporter.write_sep('-', 'random cells the engine left unknown')
+        terminalreporter.write_line(oracle.unknown_text(oracle.RANDOM_UNKNOWN))

@@ -334,8 +334,9 @@ class Lab(object):
     _STATE = (('nft', 'nft -j list ruleset'), ('nft_chains', 'nft list chains'),
               ('iptables', 'iptables-save'), ('ip6tables', 'ip6tables-save'), ('ipset', 'ipset save'),
               ('addresses', 'ip -j address show'), ('routes4', 'ip -j -4 route show table main'),
-              ('routes6', 'ip -j -6 route show table main'), ('links', 'ip -j link show'),
-              ('forward4', 'sysctl -n net.ipv4.ip_forward'), ('forward6', 'sysctl -n net.ipv6.conf.all.forwarding'))
+              ('routes6', 'ip -j -6 route show table main'), ('links', 'ip -j -d link show'),
+              ('forward4', 'sysctl -n net.ipv4.ip_forward'), ('forward6', 'sysctl -n net.ipv6.conf.all.forwarding'),
+              ('route_localnet', 'grep -H . /proc/sys/net/ipv4/conf/*/route_localnet'))
     _MARK = '@@bmfw-oracle@@'
 
     def state(self):
@@ -345,6 +346,9 @@ class Lab(object):
         for key in ('addresses', 'routes4', 'routes6', 'links'):
             found[key] = json.loads(found[key])
         found['forwarding'] = {4: found.pop('forward4').strip(), 6: found.pop('forward6').strip()}
+        # {interface or 'all': set}, as the verify module reads /proc/sys/net/ipv4/conf/*/route_localnet.
+        found['route_localnet'] = dict((line.split('/')[-2], line.rsplit(':', 1)[1].strip() != '0')
+                                       for line in found['route_localnet'].splitlines() if ':' in line)
         return found
 
     # Probing.

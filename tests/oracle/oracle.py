@@ -1,11 +1,11 @@
 """The engine's verdict for the packets the kernel was sent, and the comparison of the two.
 
 The ruleset is read back from the target namespace exactly as the verify module reads a host
-(`nft -j list ruleset`, `nft list chains`, iptables-save, ip6tables-save, `ipset save`, `ip -j`),
-and each cell becomes the engine's Packet: same family, protocol, ports, source, destination,
-input interface and TTL. What the engine cannot represent of a cell (TCP flags other than SYN,
-IPv6 extension headers) is not in its Packet: the engine claims to hold for every first packet,
-so its verdict for the plain packet is its verdict for these too.
+(`nft -j list ruleset`, `nft list chains`, iptables-save, ip6tables-save, `ipset save`, `ip -j`,
+`ip -j -d link`, the forwarding and route_localnet sysctls),
+and each cell becomes the engine's Packet for exactly the packet sent: same family, protocol,
+ports, source, destination (a multicast group included), input interface, TTL, TCP flags and IPv6
+extension header. A cell the engine's Packet cannot stand for is refused, not approximated.
 
 A cell is classified:
   agree      the engine's verdict is the kernel's;
@@ -16,6 +16,7 @@ A cell is classified:
 """
 
 import ipaddress
+import textwrap
 
 from ansible_collections.bluemind.firewall.plugins.module_utils import verification
 from ansible_collections.bluemind.firewall.plugins.module_utils import packet_space as space
@@ -24,6 +25,9 @@ from ansible_collections.bluemind.firewall.plugins.module_utils.ruleset import E
 import netns
 
 AGREE, UNKNOWN, UNJUDGED, DISAGREE = 'agree', 'unknown', 'unjudged', 'DISAGREE'
+# (case, cell, deciding rule, why) of each random cell the engine left unknown in this run, for the
+# summary at the end of `make oracle`.
+RANDOM_UNKNOWN = []
 
 
 class Engine(object):
@@ -33,7 +37,8 @@ class Engine(object):
         self.tables = verification.live_tables(state['nft'], state['iptables'], state['ip6tables'],
                                                ipsets=state['ipset'], nft_chains=state['nft_chains'])
         self.host = verification.host_from_listings(state['addresses'], state['routes4'], state['routes6'],
-                                                    state['links'], state['forwarding'])
+                                                    state['links'], state['forwarding'],
+                                                    verification.route_localnet_of(state['route_localnet']))
         self.first_link = first_link
         self.evaluators = {}
 
@@ -48,8 +53,9 @@ class Engine(object):
         icmp_type = (8 if cell.family == 4 else 128) if cell.kind == 'icmp' else None
         sport = 40000 if cell.kind == 'raw' else (cell.token or 40000)
         dport = cell.dport if cell.kind != 'icmp' else None
+        flags = cell.flags if cell.proto == 6 else ()
         return Packet(family, cell.proto, dport, cell.src, cell.dst, iif, sport=sport, icmp_type=icmp_type,
-                      ttl=cell.ttl)
+                      ttl=cell.ttl, flags=flags, exthdr=_exthdr(cell))
 
     def judged(self, cell):
         """Whether verification judges this source arriving on this interface at all."""
@@ -70,6 +76,19 @@ class Engine(object):
         except AssertionError as error:
             return 'error', str(error)
         return decision.verdict, decision.report().get('rule')
+
+
+# The engine's EXTHDR value of each extension header a cell can carry. netns sends a Routing header of
+# type 0 with no segment left, which the engine tells apart from the other routing types.
+_EXTHDR = {'hbh': space.EXTHDR_HBH, 'dst': space.EXTHDR_DST, 'rt': space.EXTHDR_ROUTING0,
+           'frag': space.EXTHDR_FRAGMENT}
+
+
+def _exthdr(cell):
+    # The engine's box holds one extension header per packet: a chain of them has no Packet.
+    if len(cell.ext) > 1:
+        raise ValueError('%s: the engine models one IPv6 extension header, not %s' % (cell.name, cell.ext))
+    return _EXTHDR[cell.ext[0]] if cell.ext else space.EXTHDR_NONE
 
 
 def classify(engine, kernel):
@@ -135,6 +154,18 @@ def table_text(results):
         for cell, seen, what, verdict, rule, kind in rows:
             lines.append('%-22s %-26s kernel=%-6s (%-20s) engine=%-8s %-8s %s' % (
                 case, cell.name, seen, what, verdict, kind, rule or ''))
+    return '\n'.join(lines)
+
+
+def unknown_text(entries):
+    """The unknown cells grouped by why: [(case, cell, deciding rule, why or None)] as lines."""
+    grouped = {}
+    for case, cell, rule, why in entries:
+        grouped.setdefault(why or 'NOT EXPLAINED (rule: %s)' % rule, []).append('%s/%s' % (case, cell.name))
+    lines = []
+    for why, names in sorted(grouped.items()):
+        lines.append('%d cells: %s' % (len(names), why))
+        lines.append(textwrap.fill(' '.join(names), 100, initial_indent='    ', subsequent_indent='    '))
     return '\n'.join(lines)
 
 

@@ -8,6 +8,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 # conftest lays the checkout out as the collection, as pytest does before the tests.
 import conftest  # noqa: E402,F401 # pylint: disable=unused-import
 import cases  # noqa: E402
+import known  # noqa: E402
 import netns  # noqa: E402
 import oracle  # noqa: E402
 
@@ -26,6 +27,10 @@ def main(names):
     for dummy, rows in results:
         for row in rows:
             counts[row[-1]] = counts.get(row[-1], 0) + 1
+    unknown = [(case, row[0], row[4], known.reason(case, row[0], row[4]))
+               for case, rows in results for row in rows if row[-1] == oracle.UNKNOWN]
+    if unknown:
+        print('\nunknown cells, by why:\n%s\n' % oracle.unknown_text(unknown))
     print('cells: %s' % ', '.join('%s %d' % item for item in sorted(counts.items())))
     return 0
 

@@ -277,6 +277,13 @@ def test_a_dnat_to_loopback_is_a_martian_unless_route_localnet():
     assert {(d['kind'], d['port']) for d in check(dnat, host=host_of(route_localnet=True))} == {('exposed', '12345')}
 
 
+def test_route_localnet_is_known_only_when_all_sets_it_or_no_interface_does():
+    # The module and the kernel oracle both judge /proc/sys/net/ipv4/conf/*/route_localnet by it.
+    assert verification.route_localnet_of({'all': True, 'default': False, 'eth0': False}) is True
+    assert verification.route_localnet_of({'all': False, 'default': False, 'eth0': False}) is False
+    assert verification.route_localnet_of({'all': False, 'default': False, 'eth0': True}) is None
+
+
 def test_a_multipath_default_route_carries_every_source_on_each_next_hop():
     listing = host_listing()
     default = next(route for route in listing['route4'] if route['dst'] == 'default')
