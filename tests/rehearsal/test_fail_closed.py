@@ -56,13 +56,19 @@ def this_machine():
     return found
 
 
+def unpointed_environment():
+    """The environment without the settings the last test points podman elsewhere with: the test looks at
+    this machine's podman, whatever it has just set for the rehearsal."""
+    return dict((name, value) for name, value in os.environ.items() if name not in WATCHED[:4])
+
+
 def podman_names(*argv):
     """The rehearsals' containers or networks. podman ps fails (125) when a container of another test
     disappears while it lists them: asked again."""
     for attempt in range(5):
         listed = subprocess.run([REAL_PODMAN] + list(argv) + ['--format', '{{.Name}}' if argv[0] == 'network'
                                                               else '{{.Names}}'],
-                                capture_output=True, text=True, check=False)
+                                capture_output=True, text=True, check=False, env=unpointed_environment())
         if listed.returncode == 0:
             return sorted(name for name in listed.stdout.split() if name.startswith(REHEARSAL_PREFIXES))
         time.sleep(1 + attempt)
