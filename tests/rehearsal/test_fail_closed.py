@@ -29,8 +29,10 @@ REAL_PODMAN = shutil.which('podman')
 # What the collection writes on a host it converges.
 HOST_FILES = ['/etc/bluemind-firewall', '/etc/bluemind-firewall/*', '/etc/systemd/system/bluemind-firewall*',
               '/etc/systemd/system/*.d/bluemind-firewall*', '/run/bluemind-firewall', '/run/bluemind-firewall/*']
-WATCHED = ('CONTAINER_HOST', 'CONTAINER_CONNECTION', 'ANSIBLE_PODMAN_EXTRA_ARGS', 'ANSIBLE_PODMAN_EXECUTABLE',
-           'ANSIBLE_CONFIG')
+# What can point podman, or Ansible's podman connection, at another machine; and what the fake records.
+POINTING_ELSEWHERE = ('CONTAINER_HOST', 'CONTAINER_CONNECTION', 'ANSIBLE_PODMAN_EXTRA_ARGS',
+                      'ANSIBLE_PODMAN_EXECUTABLE')
+WATCHED = POINTING_ELSEWHERE + ('ANSIBLE_CONFIG',)
 FAKE = '''#!%(python)s
 import json, os, sys
 with open(%(log)r, 'a') as handle:
@@ -59,7 +61,7 @@ def this_machine():
 def unpointed_environment():
     """The environment without the settings the last test points podman elsewhere with: the test looks at
     this machine's podman, whatever it has just set for the rehearsal."""
-    return dict((name, value) for name, value in os.environ.items() if name not in WATCHED[:4])
+    return dict((name, value) for name, value in os.environ.items() if name not in POINTING_ELSEWHERE)
 
 
 def podman_names(*argv):
