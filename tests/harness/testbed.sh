@@ -24,8 +24,13 @@ case "$action" in
         "localhost/bluemind-fw-test:$suite" /sbin/init >/dev/null
     done
     for node in "$@"; do
-      # "degraded" (a unit failed inside) is still booted: the status is not the point here.
-      podman exec "${node%%:*}" systemctl is-system-running --wait >/dev/null || true
+      # "degraded" (a unit failed inside) is still booted. Right after the start systemd may not take
+      # connections yet ("Failed to connect to bus"): ask again until it answers.
+      for _ in $(seq 60); do
+        state=$(podman exec "${node%%:*}" systemctl is-system-running --wait 2>/dev/null || true)
+        case "$state" in running|degraded) break ;; esac
+        sleep 1
+      done
     done
     ;;
   down)
