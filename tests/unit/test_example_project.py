@@ -47,7 +47,7 @@ def test_the_git_entry_installs_and_the_wrapper_runs_the_site_playbook(tmp_path)
     assert os.path.exists(os.path.join(collections, 'ansible_collections', 'bluemind', 'firewall', 'MANIFEST.json'))
     tasks = _wrapper_tasks(collections)
     assert 'Configure the host firewall of the BlueMind installations' in tasks
-    assert 'bluemind.firewall.host_firewall : Apply the policy' in tasks
+    assert 'bluemind.firewall.host_firewall : Install nftables if missing and load the firewall table' in tasks
 
 
 def test_the_archive_entry_installs(tmp_path):
