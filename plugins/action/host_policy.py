@@ -19,10 +19,10 @@ from ansible.utils.display import Display
 
 from ansible_collections.bluemind.firewall.plugins.module_utils.lockout import lockout
 from ansible_collections.bluemind.firewall.plugins.module_utils.nftables_view import (
-    boot_load_command, fallback_iptables, fallback_ruleset, include_link, nftables_view)
+    TABLE, boot_load_command, fallback_iptables, fallback_ruleset, include_link, nftables_view)
 from ansible_collections.bluemind.firewall.plugins.module_utils.policy import (
     ROLES_MODE, PolicyError, build_policy, confirm_timeout, open_ssh, parse_bool)
-from ansible_collections.bluemind.firewall.plugins.module_utils import renamed_settings
+from ansible_collections.bluemind.firewall.plugins.module_utils import backends, renamed_settings
 from ansible_collections.bluemind.firewall.plugins.module_utils.ufw_view import ufw_rules
 
 _SETTINGS = ('backend', 'bluemind_version', 'flows', 'roles', 'bm_node_enrolled', 'optional_services', 'public',
@@ -83,7 +83,7 @@ class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _requires_connection = False
     _VALID_ARGS = frozenset(_SETTINGS + _SWITCHES + _FLOW_DATA + ('port_table', 'cluster', 'nftables', 'allow_lockout',
-                                                                  'role_variables', 'installation_from'))
+                                                                  'role_variables', 'installation_from', 'firewalls_from'))
     # Connection plugins over which the host sees Ansible as an SSH client.
     _SSH_TRANSPORTS = ('ssh', 'paramiko', 'paramiko_ssh', 'libssh')
 
@@ -129,6 +129,13 @@ class ActionModule(ActionBase):
                 raise AnsibleActionFail('installation_from: %s holds no installation of this host: it must name the '
                                         'registered result of bluemind.firewall.cluster_addresses, run in this play'
                                         % resolved_name)
+        found_name = args.pop('firewalls_from', None)
+        if found_name:
+            found = task_vars.get(found_name)
+            if not isinstance(found, dict) or 'ufw_active' not in found:
+                raise AnsibleActionFail('firewalls_from: %s holds no result of bluemind.firewall.firewall_state run on '
+                                        'this host' % found_name)
+            args['firewalls'] = found
         return args
 
     def run(self, tmp=None, task_vars=None):
@@ -176,6 +183,10 @@ class ActionModule(ActionBase):
                     'table that accept does not bypass.')
         except PolicyError as exc:
             raise AnsibleActionFail('Invalid firewall settings, %s. %s' % (unchanged, exc))
+        if args.get('firewalls'):
+            conflict = backends.refusal(args['firewalls'], policy['backend'], result['switches']['backend_switch'], TABLE)
+            if conflict:
+                raise AnsibleActionFail('%s (%s)' % (conflict, unchanged.capitalize()))
         if problem and not allow_lockout:
             raise AnsibleActionFail(problem)
         for message in deprecations + renamed:

@@ -48,25 +48,55 @@ def nftables_table_loaded(module, table):
     return rc == 0
 
 
+def firewalld_enabled(module):
+    systemctl = module.get_bin_path('systemctl')
+    if not systemctl:
+        return False
+    rc, dummy, dummy = _run(module, [systemctl, 'is-enabled', '--quiet', 'firewalld'])
+    return rc == 0
+
+
+def firewall_state(module, table):
+    """What the plan needs to know of the firewalls already on the host, read without changing it."""
+    return {
+        'firewalld_active': firewalld_active(module),
+        'firewalld_enabled': firewalld_enabled(module),
+        'ufw_active': ufw_active(module),
+        'table_loaded': nftables_table_loaded(module, table),
+    }
+
+
+def refusal(state, backend, switch, table):
+    """Why the chosen backend must not start beside what runs on the host (firewall_state), or None.
+
+    The plan asks it of every host before any host changes; the apply step asks again, in case the
+    host changed in between."""
+    if state.get('firewalld_active') or state.get('firewalld_enabled'):
+        how = 'active' if state.get('firewalld_active') else 'enabled (it starts at boot)'
+        return ('firewalld is %s on this host; bluemind.firewall does not run beside it, and nothing was changed. '
+                'Stop and disable it (systemctl disable --now firewalld), then run again: the %s backend then '
+                'takes over.' % (how, backend))
+    other = UFW if backend == NFTABLES else NFTABLES
+    running = state.get('ufw_active') if other == UFW else state.get('table_loaded')
+    if not running or switch:
+        return None
+    what = 'ufw is active' if other == UFW else 'the nftables table inet %s of bluemind.firewall is loaded' % table
+    return ('%s on this host and the chosen backend is %s; nothing was changed. To move this host to %s, run '
+            'with %s: true (the %s rules go live first, then the %s rules and their boot persistence are '
+            'removed), or choose bluemind_firewall_backend: %s.'
+            % (what, backend, backend, SWITCH_VARIABLE, backend, other, other))
+
+
 def others_to_replace(module, backend, switch, table):
     """The collection's other backend found running, to remove once this one is live.
 
     Fails, before anything is changed, when another firewall runs and no switch was asked for."""
-    if firewalld_active(module):
-        module.fail_json(msg='firewalld is active on this host; bluemind.firewall does not run beside it. Stop and '
-                             'disable it (systemctl disable --now firewalld), then run again: the %s backend '
-                             'then takes over.' % backend)
-    other = UFW if backend == NFTABLES else NFTABLES
-    running = ufw_active(module) if other == UFW else nftables_table_loaded(module, table)
-    if not running:
-        return []
-    if not switch:
-        what = 'ufw is active' if other == UFW else 'the nftables table inet %s of bluemind.firewall is loaded' % table
-        module.fail_json(msg='%s on this host and the chosen backend is %s; nothing was changed. To move this host '
-                             'to %s, run with %s: true (the %s rules go live first, then the %s rules and their '
-                             'boot persistence are removed), or choose bluemind_firewall_backend: %s.'
-                             % (what, backend, backend, SWITCH_VARIABLE, backend, other, other))
-    return [other]
+    state = firewall_state(module, table)
+    problem = refusal(state, backend, switch, table)
+    if problem:
+        module.fail_json(msg=problem)
+    running = state['ufw_active'] if backend == NFTABLES else state['table_loaded']
+    return [UFW if backend == NFTABLES else NFTABLES] if running else []
 
 
 UFW_BOOT_DROPIN = '/etc/systemd/system/ufw.service.d/bluemind-firewall.conf'

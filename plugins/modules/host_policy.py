@@ -41,6 +41,14 @@ options:
         this host's installation is taken from it as O(cluster), without walking the other installations.
     type: str
     version_added: 0.6.0
+  firewalls_from:
+    description:
+      - The name of the variable that holds the registered result of M(bluemind.firewall.firewall_state) run on
+        this host. When given, a backend that cannot start beside what runs there (firewalld active or
+        enabled, ufw active under V(nftables), the collection's table loaded under V(ufw), without
+        O(backend_switch)) refuses the host here, before any host of its installation changes.
+    type: str
+    version_added: 0.7.0
   port_table:
     description: BlueMind's port table, the role's data file. Required unless O(role_variables) finds it.
     type: list

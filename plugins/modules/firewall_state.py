@@ -1,0 +1,80 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, bluemind.firewall contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: firewall_state
+short_description: Read which firewalls already run on a host, changing nothing
+version_added: 0.7.0
+description:
+  - A step of the role P(bluemind.firewall.host_firewall#role): its plan reads every host with it before any
+    host of an installation changes, so that a host where the chosen backend cannot start (firewalld active
+    or enabled, ufw active under the nftables backend, the collection's nftables table loaded under the ufw
+    backend, without C(bluemind_firewall_backend_switch)) stops its installation before any change.
+  - Runs C(systemctl is-active) and C(is-enabled) for firewalld, C(ufw status) and C(nft list table); writes nothing.
+author:
+  - bluemind.firewall contributors !UNKNOWN
+options:
+  table:
+    description: The name of the collection's nftables table (family C(inet)).
+    type: str
+    default: bluemind_firewall
+attributes:
+  check_mode:
+    support: full
+    description: Runs the same way; it never changes anything.
+  diff_mode:
+    support: none
+  platform:
+    platforms: posix
+    support: full
+    description: Linux with systemd.
+'''
+
+EXAMPLES = r'''
+- name: Read the firewalls that already run on the host
+  bluemind.firewall.firewall_state: {}
+  register: firewall_state
+
+- name: Say whether ufw is active
+  ansible.builtin.debug:
+    msg: "ufw is {{ 'active' if firewall_state.ufw_active else 'not active' }}"
+'''
+
+RETURN = r'''
+firewalld_active:
+  description: Whether firewalld runs (C(systemctl is-active firewalld)).
+  returned: always
+  type: bool
+firewalld_enabled:
+  description: Whether firewalld starts at boot (C(systemctl is-enabled firewalld)).
+  returned: always
+  type: bool
+ufw_active:
+  description: Whether C(ufw status) says active.
+  returned: always
+  type: bool
+table_loaded:
+  description: Whether the collection's nftables table (C(inet) O(table)) is loaded.
+  returned: always
+  type: bool
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.bluemind.firewall.plugins.module_utils import backends
+
+
+def main():
+    module = AnsibleModule(argument_spec=dict(table=dict(type='str', default='bluemind_firewall')),
+                           supports_check_mode=True)
+    module.exit_json(changed=False, **backends.firewall_state(module, module.params['table']))
+
+
+if __name__ == '__main__':
+    main()
