@@ -13,7 +13,7 @@ module: firewall_state
 short_description: Read which firewalls already run on a host, changing nothing
 version_added: 0.7.0
 description:
-  - A step of the role P(bluemind.firewall.host_firewall#role): its plan reads every host with it before any
+  - A step of the role P(bluemind.firewall.host_firewall#role). Its plan reads every host with it before any
     host of an installation changes, so that a host where the chosen backend cannot start (firewalld active
     or enabled, ufw active under the nftables backend, the collection's nftables table loaded under the ufw
     backend, without C(bluemind_firewall_backend_switch)) stops its installation before any change.
