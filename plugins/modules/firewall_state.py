@@ -31,6 +31,7 @@ attributes:
     description: Runs the same way; it never changes anything.
   diff_mode:
     support: none
+    description: Nothing changes, so there is nothing to show.
   platform:
     platforms: posix
     support: full
