@@ -11,7 +11,7 @@ __metaclass__ = type
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.bluemind.firewall.plugins.module_utils.installations import (
-    DEFAULT_GROUP, VARIABLE, differing_setting, partition)
+    DEFAULT_GROUP, READ_FOR_EVERY_HOST, VARIABLE, differing_setting, partition)
 from ansible_collections.bluemind.firewall.plugins.module_utils.policy import (
     CLUSTER, DEFAULT_BLUEMIND_VERSION, ROLES_MODE, PolicyError, resolve_cluster)
 from ansible_collections.bluemind.firewall.plugins.module_utils.server_roles import (
@@ -52,7 +52,12 @@ class ActionModule(ActionBase):
             for member in found_one['play_hosts']:
                 installation_of[member] = name
             installation = {'group': name, 'hosts': {}, 'play_hosts': found_one['play_hosts'],
-                            'errors': found_one['errors']}
+                            'errors': found_one['errors'],
+                            # What this step read for each host of the play, which that host's own plan
+                            # compares with what its tasks see (a role's vars reach only those).
+                            'read': dict((member, dict((variable, host(member).get(variable, default))
+                                                       for variable, default in READ_FOR_EVERY_HOST))
+                                         for member in found_one['play_hosts'])}
             installations[name] = installation
             for variable, default in _PER_INSTALLATION:
                 if installation['errors']:

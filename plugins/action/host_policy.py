@@ -17,6 +17,7 @@ from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
+from ansible_collections.bluemind.firewall.plugins.module_utils.installations import unseen_levels
 from ansible_collections.bluemind.firewall.plugins.module_utils.lockout import lockout
 from ansible_collections.bluemind.firewall.plugins.module_utils.nftables_view import (
     TABLE, boot_load_command, fallback_iptables, fallback_ruleset, include_link, nftables_view)
@@ -155,6 +156,12 @@ class ActionModule(ActionBase):
         if errors:
             raise AnsibleActionFail('Invalid firewall settings on %s (reported there), %s.'
                                     % (', '.join(sorted(errors)), unchanged))
+        read = (args['cluster'].get('read') or {}).get(name)
+        if read:
+            seen = dict((variable, self._templated(task_vars[variable])) for variable in read if variable in task_vars)
+            problem = unseen_levels(read, seen)
+            if problem:
+                raise AnsibleActionFail('Invalid firewall settings, %s. %s' % (unchanged, problem))
         settings = dict((key, args[key]) for key in _SETTINGS if key in args)
         settings['host'] = name
         if not settings.get('ssh_connection'):

@@ -16,6 +16,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.bluemind.firewall.plugins.module_utils.messages import add_error, host_names
+from ansible_collections.bluemind.firewall.plugins.module_utils.policy import CLUSTER, DEFAULT_BLUEMIND_VERSION
+from ansible_collections.bluemind.firewall.plugins.module_utils.server_roles import VARIABLE as ROLES_VARIABLE
 
 VARIABLE = 'bluemind_firewall_cluster_group'
 DEFAULT_GROUP = 'bluemind'
@@ -153,3 +155,37 @@ def differing_setting(name, members, value_of, variable, default):
             'installation: set it in the variables of the group %s.' % (
                 name, variable, '; '.join('%s on %s' % (value, host_names(hosts)) for value, hosts in sorted(values.items())),
                 name))
+
+
+# The settings the plan reads for every host of an installation at once, from each host's inventory
+# variables (hostvars), with the value a host that does not set them gets. A play's, a role's or
+# include_role's vars reach only the host's own tasks, never hostvars.
+READ_FOR_EVERY_HOST = (('bluemind_firewall_address', None), ('bluemind_firewall_bluemind_version', DEFAULT_BLUEMIND_VERSION),
+                       ('bluemind_firewall_flows', CLUSTER), (ROLES_VARIABLE, None))
+
+
+def _as_text(value):
+    """Values compared as -e gives them: 5 and '5' are one version; lists and mappings item by item."""
+    if isinstance(value, (list, tuple)):
+        return [_as_text(item) for item in value]
+    if isinstance(value, dict):
+        return dict((str(key), _as_text(item)) for key, item in value.items())
+    return None if value is None else str(value)
+
+
+def unseen_levels(read, seen):
+    """The message that refuses a host whose own tasks see a setting of READ_FOR_EVERY_HOST otherwise
+    than the plan read it for the whole installation, or None.
+
+    read: {variable: value} as the plan read it from the host's inventory variables;
+    seen: {variable: value} as the host's own tasks see it (every level of Ansible's precedence)."""
+    for variable, default in READ_FOR_EVERY_HOST:
+        if variable not in read:
+            continue
+        mine = seen.get(variable, default)
+        if _as_text(mine) != _as_text(read[variable]):
+            return ('%s is %s for this host\'s own tasks but %s in the inventory, where the plan reads it for every '
+                    'host of the installation: it was set in a play\'s vars, a role\'s vars or include_role\'s vars, '
+                    'which the other hosts\' plan does not see. Set it in the inventory (host or group variables) '
+                    'or as an extra variable (-e).' % (variable, _as_text(mine), _as_text(read[variable])))
+    return None
