@@ -13,13 +13,26 @@ from ansible.plugins.action import ActionBase
 from ansible_collections.bluemind.firewall.plugins.module_utils.installations import (
     DEFAULT_GROUP, READ_FOR_EVERY_HOST, VARIABLE, differing_setting, partition)
 from ansible_collections.bluemind.firewall.plugins.module_utils.policy import (
-    CLUSTER, DEFAULT_BLUEMIND_VERSION, ROLES_MODE, PolicyError, resolve_cluster)
+    CLUSTER, ROLES_MODE, PolicyError, parse_bluemind_version, resolve_cluster)
+from ansible_collections.bluemind.firewall.plugins.module_utils.bluemind_packages import (
+    VERSION_VARIABLE, installation_versions)
 from ansible_collections.bluemind.firewall.plugins.module_utils.server_roles import (
     VARIABLE as ROLES_VARIABLE, check_installation_roles)
 
 # Settings that hold for a whole installation, with the role's defaults: every host must agree.
 _FLOWS = 'bluemind_firewall_flows'
-_PER_INSTALLATION = (('bluemind_firewall_bluemind_version', DEFAULT_BLUEMIND_VERSION), (_FLOWS, CLUSTER))
+# The BlueMind version is per installation too, read with the host's packages (bluemind_packages).
+_PER_INSTALLATION = ((_FLOWS, CLUSTER),)
+# What the role's host_state step registered on each host of the play.
+_FOUND = '__bluemind_firewall_found'
+
+
+def _packages_of(host):
+    def packages(member):
+        found = host(member).get(_FOUND)
+        # A host the play did not read (outside --limit): its packages are unknown, not absent.
+        return found.get('bluemind_packages') if isinstance(found, dict) else None
+    return packages
 
 
 class ActionModule(ActionBase):
@@ -66,6 +79,15 @@ class ActionModule(ActionBase):
                     variable, fallback), variable, default)
                 if message:
                     installation['errors'] = dict((member, message) for member in found_one['play_hosts'])
+            if not installation['errors']:
+                installation['versions'], errors, said = installation_versions(
+                    name, found_one['members'], lambda member: host(member).get(VERSION_VARIABLE), _packages_of(host),
+                    parse_bluemind_version)
+                warnings.extend(said)
+                if errors:
+                    # A host outside the play cannot report its own error: the hosts of the play do.
+                    installation['errors'] = dict((member, errors.get(member) or ' '.join(sorted(set(errors.values()))))
+                                                  for member in found_one['play_hosts'])
             if not installation['errors'] and found_one['members'] and \
                     str(host(found_one['members'][0]).get(_FLOWS, CLUSTER)) == ROLES_MODE:
                 # Roles mode: every host's roles, checked together (one core, nginx with it, ...).

@@ -134,7 +134,7 @@ class ActionModule(ActionBase):
         if found_name:
             found = task_vars.get(found_name)
             if not isinstance(found, dict) or 'ufw_active' not in found:
-                raise AnsibleActionFail('firewalls_from: %s holds no result of bluemind.firewall.firewall_state run on '
+                raise AnsibleActionFail('firewalls_from: %s holds no result of bluemind.firewall.host_state run on '
                                         'this host' % found_name)
             args['firewalls'] = found
         return args
@@ -163,6 +163,10 @@ class ActionModule(ActionBase):
             if problem:
                 raise AnsibleActionFail('Invalid firewall settings, %s. %s' % (unchanged, problem))
         settings = dict((key, args[key]) for key in _SETTINGS if key in args)
+        # The installation's version, read with each host's packages when the variable is not set.
+        planned = (args['cluster'].get('versions') or {}).get(name)
+        if planned:
+            settings['bluemind_version'] = planned['version']
         settings['host'] = name
         if not settings.get('ssh_connection'):
             settings['ssh_connection'] = self._ssh_connection()
@@ -206,6 +210,8 @@ class ActionModule(ActionBase):
                 '[0.0.0.0/0, ::/0], the default). Set it to the networks you administer from (your workstation, '
                 'VPN or bastion), for example bluemind_firewall_admin_sources: [192.0.2.0/24].' % policy['ssh_port'])
 
+        policy['bluemind']['version_from'] = planned['from'] if planned else (
+            'inventory' if 'bluemind_version' in args else 'default')
         # Written into the record with the time of the change (module_utils/record.py).
         policy['applied'] = {'collection_version': collection_version()}
         # One string rather than a structure: Ansible walks every object of every host's result,

@@ -16,7 +16,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.bluemind.firewall.plugins.module_utils.messages import add_error, host_names
-from ansible_collections.bluemind.firewall.plugins.module_utils.policy import CLUSTER, DEFAULT_BLUEMIND_VERSION
+from ansible_collections.bluemind.firewall.plugins.module_utils.policy import CLUSTER
 from ansible_collections.bluemind.firewall.plugins.module_utils.server_roles import VARIABLE as ROLES_VARIABLE
 
 VARIABLE = 'bluemind_firewall_cluster_group'
@@ -160,7 +160,7 @@ def differing_setting(name, members, value_of, variable, default):
 # The settings the plan reads for every host of an installation at once, from each host's inventory
 # variables (hostvars), with the value a host that does not set them gets. A play's, a role's or
 # include_role's vars reach only the host's own tasks, never hostvars.
-READ_FOR_EVERY_HOST = (('bluemind_firewall_address', None), ('bluemind_firewall_bluemind_version', DEFAULT_BLUEMIND_VERSION),
+READ_FOR_EVERY_HOST = (('bluemind_firewall_address', None), ('bluemind_firewall_bluemind_version', None),
                        ('bluemind_firewall_flows', CLUSTER), (ROLES_VARIABLE, None))
 
 

@@ -17,8 +17,8 @@ cluster_sources, sources, ports, rules, log_drops, bluemind, and the backend's o
 - rules[].ports: never empty for a protocol with ports; every port is written [[1, 65535]] and said
   "every port" (schema 2's [] for a port protocol still reads as every port). An extra rule's sources
   written as 0.0.0.0/0 and ::/0 are said "everyone".
-- bluemind.version_from: 'inventory' or 'package' (the version of BlueMind's core package read on
-  the host when the variable is not set).
+- bluemind.version_from: 'inventory', 'package' (the version of BlueMind's core package read on
+  the host when the variable is not set) or 'default' (neither: BlueMind not installed yet).
 - ports[].exposure: 'public' (schema 2's only kind), 'limited' or 'private'; a limited port has
   ports[].limit {rate, burst, ban_seconds}; a private port's allow names its own audience
   ('private:SERVICE') under sources. protection: {'meters': {family: set name}, 'bans': {family: set

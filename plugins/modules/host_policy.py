@@ -43,7 +43,7 @@ options:
     version_added: 0.6.0
   firewalls_from:
     description:
-      - The name of the variable that holds the registered result of M(bluemind.firewall.firewall_state) run on
+      - The name of the variable that holds the registered result of M(bluemind.firewall.host_state) run on
         this host. When given, a backend that cannot start beside what runs there (firewalld active or
         enabled, ufw active under V(nftables), the collection's table loaded under V(ufw), without
         O(backend_switch)) refuses the host here, before any host of its installation changes.

@@ -160,7 +160,7 @@ def test_one_server_then_a_service_switched_on(state):
 
     host = inventory['bluemind']['hosts']['mail.example.com']
     off = [entry for entry in PORT_TABLE if entry['class'] == 'optional' and entry['service'] not in
-           host['bluemind_firewall_optional_services'] and host['bluemind_firewall_bluemind_version'] in entry['versions']]
+           host['bluemind_firewall_optional_services'] and host.get('bluemind_firewall_bluemind_version', 4) in entry['versions']]
     service = off[-1]
     host['bluemind_firewall_optional_services'].append(service['service'])
     path.write_text(yaml.safe_dump(inventory))

@@ -1,5 +1,5 @@
 """The plan refuses, on each host before any host of its installation changes, a backend that could
-not start beside the firewalls already running there (what firewall_state read); the apply steps
+not start beside the firewalls already running there (what the host_state step read); the apply steps
 ask the same question again with the same words."""
 
 import types
@@ -87,5 +87,5 @@ def test_the_plan_goes_on_with_the_switch_or_on_a_clean_host(plan):
 
 
 def test_a_missing_probe_result_is_a_clear_error(plan):
-    with pytest.raises(AnsibleActionFail, match='firewalls_from: found holds no result of bluemind.firewall.firewall_state'):
+    with pytest.raises(AnsibleActionFail, match='firewalls_from: found holds no result of bluemind.firewall.host_state'):
         plan(None, backend='nftables')

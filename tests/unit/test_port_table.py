@@ -143,7 +143,7 @@ def test_every_default_is_declared_in_argument_specs():
     assert playbook_only == {'bluemind_firewall_probe_timeout', 'bluemind_firewall_outsiders_group',
                              'bluemind_firewall_play_group'}
     assert set(options) - set(defaults) == {'bluemind_firewall_address', 'bluemind_firewall_verify',
-                                            'bluemind_firewall_roles'} | playbook_only
+                                            'bluemind_firewall_bluemind_version', 'bluemind_firewall_roles'} | playbook_only
     for name, value in defaults.items():
         if 'default' in options[name]:
             assert options[name]['default'] == value, name
