@@ -65,8 +65,8 @@ def planned_version(value, packages, parse):
         version = parse(value)
         if found and found[0] != version:
             raise ValueError('%s is %s but the host runs BlueMind %s (package %s %s): set it to %d, or remove it and '
-                             'the version is read from the host' % (VERSION_VARIABLE, value, found[0], found[1], found[2],
-                                                                   found[0]))
+                             'the version is read from the host'
+                             % (VERSION_VARIABLE, value, found[0], found[1], found[2], found[0]))
         return version, 'inventory', None
     if found:
         return found[0], 'package', None
