@@ -17,7 +17,7 @@ from ansible_collections.bluemind.firewall.plugins.module_utils.policy import (
 from ansible_collections.bluemind.firewall.plugins.module_utils.bluemind_packages import (
     VERSION_VARIABLE, installation_versions)
 from ansible_collections.bluemind.firewall.plugins.module_utils.server_roles import (
-    VARIABLE as ROLES_VARIABLE, check_installation_roles)
+    VARIABLE as ROLES_VARIABLE, check_installation_roles, package_role_warnings)
 
 # Settings that hold for a whole installation, with the role's defaults: every host must agree.
 _FLOWS = 'bluemind_firewall_flows'
@@ -95,6 +95,8 @@ class ActionModule(ActionBase):
                 # Each error on the host it names; the installation's other hosts stop, saying where.
                 installation['errors'] = check_installation_roles(roles)
                 installation['roles'] = roles
+                warnings.extend(package_role_warnings(roles, dict(
+                    (member, _packages_of(host)(member)) for member in found_one['members'])))
             if installation['errors']:
                 continue
             # groups[] ignores --limit, so the installation's hosts outside the play are included: their

@@ -86,3 +86,33 @@ def serves(public_service_roles, version, roles, service):
         if version in line['versions'] and service in line['services']:
             return _holds(roles, line['roles'])
     return False
+
+
+# The roles a BlueMind package installs on a host: bm-full is the all-in-one core (it depends on bm-core),
+# the role packages the other servers (BlueMind's packaging tree: packaging/bm-full/debian/control,
+# packaging/bm-mailbox-role, bm-edge-role: bm-node, postfix and nginx at the edge).
+PACKAGE_ROLES = (('bm-core', ('bm/core',)), ('bm-full', ('bm/core',)), ('bm-edge-role', ('bm/nginx-edge', 'mail/smtp-edge')),
+                 ('bm-mailbox-role', ('mail/imap',)), ('bm-ldap-role', ('directory/bm-master',)))
+
+
+def package_role_warnings(roles_by_host, packages_by_host):
+    """One warning per host, role and package where the packages installed on a host show a role that its
+    bluemind_firewall_roles leaves out (roles mode would then close that role's ports). Hosts whose
+    packages were not read (None) are left out."""
+    warnings = []
+    for host in sorted(roles_by_host):
+        packages = packages_by_host.get(host)
+        roles = roles_by_host[host]
+        if not packages or not isinstance(roles, (list, tuple)):
+            continue
+        for package, shown in PACKAGE_ROLES:
+            if package not in packages:
+                continue
+            for role in shown:
+                if role not in roles:
+                    warnings.append('%s: the package %s %s is installed, which makes it a %s server, but its %s (%s) '
+                                    'does not list %s: roles mode closes that role\'s ports to the hosts that call them. '
+                                    'Add %s to its %s, or remove the package if the host is not one.'
+                                    % (host, package, packages[package], role, VARIABLE, ', '.join(roles) or 'empty',
+                                       role, role, VARIABLE))
+    return warnings

@@ -241,3 +241,22 @@ def test_the_roles_scenario_probes_for_real_what_the_policy_model_opens():
     for source, target, open_ports in cases:
         seen_as = roles_matrix.OUTSIDER if source == 'stranger' else source
         assert _ports(model[target][seen_as]) == set(open_ports), (source, target)
+
+
+def test_a_role_package_that_the_roles_leave_out_is_warned_about_naming_host_role_and_package():
+    from ansible_collections.bluemind.firewall.plugins.module_utils.server_roles import package_role_warnings
+    roles = {'core': ['bm/core', 'bm/nginx'], 'edge': ['bm/nginx-edge'], 'store': ['mail/imap', 'bm/pgsql-data'],
+             'unread': ['bm/es']}
+    packages = {'core': {'bm-full': '5.1.3-1', 'bm-core': '5.1.3-1'}, 'edge': {'bm-edge-role': '5.1.3-1'},
+                'store': {'bm-mailbox-role': '5.1.3-1'}, 'unread': None}
+    warnings = package_role_warnings(roles, packages)
+    assert len(warnings) == 1
+    assert warnings[0].startswith('edge: the package bm-edge-role 5.1.3-1 is installed, which makes it a mail/smtp-edge '
+                                  'server, but its bluemind_firewall_roles (bm/nginx-edge) does not list mail/smtp-edge')
+
+
+def test_no_package_no_warning():
+    from ansible_collections.bluemind.firewall.plugins.module_utils.server_roles import package_role_warnings
+    assert package_role_warnings({'a': ['bm/es']}, {'a': {}}) == []
+    assert package_role_warnings({'a': ['bm/core']}, {'a': {'bm-mailbox-role': '4.9'}})[0].startswith(
+        'a: the package bm-mailbox-role 4.9 is installed, which makes it a mail/imap server')

@@ -109,3 +109,15 @@ def test_the_record_says_the_version_and_where_it_came_from(monkeypatch, port_ta
     assert policy['bluemind']['version'] == 5 and policy['bluemind']['version_from'] == 'package'
     # A 5.x port, so the version really drove the ports.
     assert '8099' in [item['port'] for item in policy['ports']]
+
+
+def test_roles_mode_warns_about_a_role_package_the_roles_leave_out(monkeypatch):
+    monkeypatch.setattr(ActionBase, 'run', lambda self, tmp=None, task_vars=None: {})
+    result = _resolved({'a1': _host('192.0.2.1', {'bm-core': '5.1.3-1'}, bluemind_firewall_flows='roles',
+                                    bluemind_firewall_roles=['bm/core']),
+                        'a2': _host('192.0.2.2', {'bm-edge-role': '5.1.3-1'}, bluemind_firewall_flows='roles',
+                                    bluemind_firewall_roles=['bm/es'])}, ['a1', 'a2'])
+    assert result['installations']['bluemind']['errors'] == {}
+    said = [line for line in result.get('warnings', []) if 'bm-edge-role' in line]
+    assert len(said) == 2 and said[0].startswith('a2: the package bm-edge-role 5.1.3-1 is installed, which makes it a '
+                                                 'bm/nginx-edge server')
