@@ -14,6 +14,9 @@ _tree = tempfile.mkdtemp(prefix='bluemind-firewall-unit-')
 os.makedirs(os.path.join(_tree, 'ansible_collections', 'bluemind'))
 os.symlink(ROOT, os.path.join(_tree, 'ansible_collections', 'bluemind', 'firewall'))
 sys.path.insert(0, _tree)
+# For the tests that run Ansible's commands: the checkout as the only collection bluemind.firewall,
+# whatever the environment says (the core matrix sets no ANSIBLE_COLLECTIONS_PATH).
+COLLECTIONS = _tree
 # Ansible's own collection loader, pointed at that tree, as ansible-test's unit tests do: some
 # ansible-core versions (2.14) install it on first use and then only know collections it found itself.
 from ansible.utils.collection_loader._collection_finder import _AnsibleCollectionFinder  # noqa: E402

@@ -9,14 +9,15 @@ import sys
 import pytest
 import yaml
 
-from conftest import ROOT
+from conftest import COLLECTIONS, ROOT
 
 BIN = os.path.dirname(sys.executable)
 PLAYBOOKS = ('site.yml', 'verify.yml')
 
 
 def _ansible_playbook(tmp_path, *argv, **env):
-    environment = dict(os.environ, ANSIBLE_LOCALHOST_WARNING='false', ANSIBLE_NOCOLOR='1', **env)
+    environment = dict(os.environ, ANSIBLE_LOCALHOST_WARNING='false', ANSIBLE_NOCOLOR='1',
+                       ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, **env)
     return subprocess.run([os.path.join(BIN, 'ansible-playbook')] + list(argv), check=False,
                           capture_output=True, text=True, cwd=str(tmp_path), env=environment)
 
@@ -49,7 +50,7 @@ def test_every_play_runs_linear_where_ansible_cfg_says_free(tmp_path, playbook):
     config.write_text('[defaults]\nstrategy = free\n')
     done = subprocess.run([sys.executable, '-c', _STRATEGIES, os.path.join(ROOT, 'playbooks', playbook)],
                           check=False, capture_output=True, text=True, cwd=str(tmp_path),
-                          env=dict(os.environ, ANSIBLE_CONFIG=str(config)))
+                          env=dict(os.environ, ANSIBLE_CONFIG=str(config), ANSIBLE_COLLECTIONS_PATH=COLLECTIONS))
     assert done.returncode == 0, done.stderr
     strategies = dict(line.rsplit('|', 1) for line in done.stdout.splitlines() if '|' in line)
     assert strategies and set(strategies.values()) == {'linear'}, strategies

@@ -10,7 +10,7 @@ import sys
 import pytest
 import yaml
 
-from conftest import ROOT
+from conftest import COLLECTIONS, ROOT
 from ansible_collections.bluemind.firewall.plugins.module_utils.installations import unseen_levels
 
 BIN = os.path.dirname(sys.executable)
@@ -52,7 +52,8 @@ def _plan(tmp_path, where, variable, value):
     (tmp_path / 'plan.yml').write_text(yaml.safe_dump(play))
     return subprocess.run([os.path.join(BIN, 'ansible-playbook'), '-i', 'inventory.yml', 'plan.yml'] + extra,
                           check=False, capture_output=True, text=True, cwd=str(tmp_path),
-                          env=dict(os.environ, ANSIBLE_NOCOLOR='1', ANSIBLE_LOCALHOST_WARNING='false'))
+                          env=dict(os.environ, ANSIBLE_NOCOLOR='1', ANSIBLE_LOCALHOST_WARNING='false',
+                                   ANSIBLE_COLLECTIONS_PATH=COLLECTIONS))
 
 
 @pytest.mark.parametrize('variable, value', [('bluemind_firewall_bluemind_version', 5),
