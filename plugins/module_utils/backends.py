@@ -32,12 +32,17 @@ def ufw_active(module):
     return rc == 0 and out.strip().startswith('Status: active')
 
 
-def firewalld_active(module):
+def _firewalld_is(module, state):
+    """systemctl's answer to is-active or is-enabled for firewalld; False without systemd."""
     systemctl = module.get_bin_path('systemctl')
     if not systemctl:
         return False
-    rc, dummy, dummy = _run(module, [systemctl, 'is-active', '--quiet', 'firewalld'])
+    rc, dummy, dummy = _run(module, [systemctl, 'is-' + state, '--quiet', 'firewalld'])
     return rc == 0
+
+
+def firewalld_active(module):
+    return _firewalld_is(module, 'active')
 
 
 def nftables_table_loaded(module, table):
@@ -49,11 +54,7 @@ def nftables_table_loaded(module, table):
 
 
 def firewalld_enabled(module):
-    systemctl = module.get_bin_path('systemctl')
-    if not systemctl:
-        return False
-    rc, dummy, dummy = _run(module, [systemctl, 'is-enabled', '--quiet', 'firewalld'])
-    return rc == 0
+    return _firewalld_is(module, 'enabled')
 
 
 def firewall_state(module, table):

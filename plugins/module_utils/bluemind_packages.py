@@ -13,11 +13,13 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.bluemind.firewall.plugins.module_utils.policy import BLUEMIND_VERSIONS, DEFAULT_BLUEMIND_VERSION
+
 # The core first: on a server that has it, it is the one that says.
 PACKAGES = ('bm-core', 'bm-full', 'bm-edge-role', 'bm-mailbox-role', 'bm-ldap-role')
 VERSION_VARIABLE = 'bluemind_firewall_bluemind_version'
-# When neither the inventory nor the host says (BlueMind not installed yet).
-FALLBACK = 4
+# When neither the inventory nor the host says (BlueMind not installed yet): the policy's default.
+FALLBACK = DEFAULT_BLUEMIND_VERSION
 # An epoch, then the major version.
 _MAJOR = re.compile(r'(?:\d+:)?(\d+)\.')
 
@@ -54,13 +56,14 @@ def host_version(packages):
 def planned_version(value, packages, parse):
     """(version, origin, warning) for one host: origin 'inventory', 'package' or 'default'.
 
-    value: the variable (None when not set); packages: what firewall_state read, None when the host
+    value: the variable (None when not set); packages: what host_state read, None when the host
     was not read (outside the play); parse: the policy's check of the variable. Raises ValueError
     with the message when the host's packages contradict the variable or name an unknown version."""
     found = host_version(packages)
-    if found and found[0] not in (4, 5):
+    if found and found[0] not in BLUEMIND_VERSIONS:
         raise ValueError('the host runs BlueMind %s (package %s), a version bluemind.firewall does not know: set %s '
-                         'to 4 or 5 only if its ports are those of that version' % (found[2], found[1], VERSION_VARIABLE))
+                         'to %s only if its ports are those of that version'
+                         % (found[2], found[1], VERSION_VARIABLE, ' or '.join(str(known) for known in BLUEMIND_VERSIONS)))
     if value is not None:
         version = parse(value)
         if found and found[0] != version:
@@ -72,9 +75,9 @@ def planned_version(value, packages, parse):
         return found[0], 'package', None
     if packages is None:
         return None, None, None
-    return FALLBACK, 'default', ('BlueMind is not installed (no %s package) and %s is not set: the ports of BlueMind %d '
-                                 'are planned. Set %s once you know the version you will install.'
-                                 % (', '.join(PACKAGES[:2]), VERSION_VARIABLE, FALLBACK, VERSION_VARIABLE))
+    return FALLBACK, 'default', ('BlueMind is not installed (none of the packages %s) and %s is not set: the ports of '
+                                 'BlueMind %d are planned. Set %s once you know the version you will install.'
+                                 % (', '.join(PACKAGES), VERSION_VARIABLE, FALLBACK, VERSION_VARIABLE))
 
 
 def installation_versions(name, members, value_of, packages_of, parse):
