@@ -24,6 +24,7 @@ from ansible_collections.bluemind.firewall.plugins.module_utils.nftables_view im
 from ansible_collections.bluemind.firewall.plugins.module_utils.policy import (
     ROLES_MODE, PolicyError, build_policy, confirm_timeout, open_ssh, parse_bool)
 from ansible_collections.bluemind.firewall.plugins.module_utils import backends, renamed_settings
+from ansible_collections.bluemind.firewall.plugins.module_utils.verification import DEFAULT_FAIL_ON
 from ansible_collections.bluemind.firewall.plugins.module_utils.ufw_view import ufw_rules
 
 _SETTINGS = ('backend', 'bluemind_version', 'flows', 'roles', 'bm_node_enrolled', 'optional_services', 'public',
@@ -183,7 +184,7 @@ class ActionModule(ActionBase):
             result['switches']['bm_iptables'], deprecations = renamed_settings.bm_iptables(
                 args.get('bm_iptables', 'keep'))
             result['switches']['verify_fail_on'], renamed = renamed_settings.verify_fail_on(
-                args.get('verify_fail_on', list(renamed_settings.FINDING_KINDS)), args.get('verify'))
+                args.get('verify_fail_on', list(DEFAULT_FAIL_ON)), args.get('verify'))
             if (policy['backend'] == 'ufw' and policy['bluemind']['flows'] == ROLES_MODE
                     and result['switches']['bm_iptables'] != 'disabled'):
                 raise PolicyError(

@@ -12,7 +12,7 @@ from ansible_collections.bluemind.firewall.plugins.module_utils.installations im
     DEFAULT_GROUP, VARIABLE as INSTALLATION_VARIABLE)
 from ansible_collections.bluemind.firewall.plugins.module_utils.policy import port_text, summary
 from ansible_collections.bluemind.firewall.plugins.module_utils.verification import (
-    FINDING_KINDS, port_list_text, source_mismatch_text)
+    BANNED, DEFAULT_FAIL_ON, FINDING_KINDS, port_list_text, source_mismatch_text)
 
 STATIC = 'bluemind_firewall_static'
 PROBES = 'bluemind_firewall_probes'
@@ -124,7 +124,7 @@ def _fail_on(hostvars, host, given):
     try:
         kinds = hostvars[host][FAIL_ON]
     except (KeyError, TypeError):
-        return FINDING_KINDS
+        return DEFAULT_FAIL_ON
     if isinstance(kinds, str) or not isinstance(kinds, (list, tuple)):
         raise AnsibleFilterError('%s of %s: %r must be a list of %s' % (FAIL_ON, host, kinds, ', '.join(FINDING_KINDS)))
     return kinds
@@ -179,8 +179,15 @@ def _installation_report(hostvars, cluster_hosts, outsiders, fail_on):
         if not found:
             lines.append('  %s: compliant (every new connection, %d boxes of packets)' % (host, static['checks']))
             continue
-        lines.extend('  %s: %s' % (host, text) for text in static['msg'].splitlines())
         failing = _fail_on(hostvars, host, fail_on)
+        bans = [item for item in found if item['kind'] == BANNED]
+        if len(bans) == len(found) and BANNED not in failing:
+            lines.append('  %s: compliant, with %d ban(s) by other software (every new connection, %d boxes of '
+                         'packets)' % (host, sum(item.get('banned', 1) for item in bans), static['checks']))
+            lines.extend('    %s %s/%s %s: %s' % (item['kind'], item['proto'], item['port'], item['family'], item['about'])
+                         for item in bans)
+            continue
+        lines.extend('  %s: %s' % (host, text) for text in static['msg'].splitlines())
         failures.extend('%s: %s %s/%s %s from %s' % (host, item['kind'], item['proto'], item['port'], item['family'],
                                                      item['source_class'])
                         for item in found if item['kind'] in failing)

@@ -17,7 +17,7 @@ __metaclass__ = type
 
 import ipaddress
 
-from ansible_collections.bluemind.firewall.plugins.module_utils import iptables_save, nft_json
+from ansible_collections.bluemind.firewall.plugins.module_utils import bans, iptables_save, nft_json
 from ansible_collections.bluemind.firewall.plugins.module_utils import packet_space as space
 from ansible_collections.bluemind.firewall.plugins.module_utils.packet_space import (
     CODE, CT, DADDR, DPORT, EXTHDR, FAMILY, FLAGS, IIF, PROTO, SADDR, SPORT, TTL, TYPE,
@@ -33,7 +33,11 @@ from ansible_collections.bluemind.firewall.plugins.module_utils.ruleset import (
 EXPOSED = 'exposed'
 BLOCKED = 'blocked'
 UNKNOWN = 'unknown'
-FINDING_KINDS = (EXPOSED, BLOCKED, UNKNOWN)
+# Closed, should be reachable, by another program's ban of a few sources (fail2ban): see bans.py.
+BANNED = 'banned'
+FINDING_KINDS = (EXPOSED, BLOCKED, UNKNOWN, BANNED)
+# What fails a run unless told otherwise: a ban by other software is reported, not failed.
+DEFAULT_FAIL_ON = (EXPOSED, BLOCKED, UNKNOWN)
 VERSIONS = {'ipv4': 4, 'ipv6': 6}
 
 # Ports outside any BlueMind policy that a firewall left open would typically expose: the probes
@@ -636,8 +640,9 @@ def _identity(where):
     return tuple(id(item) for item in where) if isinstance(where, tuple) else (id(where),)
 
 
-def compare(tables, expected, host):
-    """(number of cells evaluated, grouped differences) of the live tables against the policy."""
+def compare(tables, expected, host, outsiders=()):
+    """(number of cells evaluated, grouped differences) of the live tables against the policy;
+    outsiders: addresses the user probes from, which a ban may not close without being blocked."""
     cells = 0
     differences = []
     for family in FAMILIES:
@@ -687,6 +692,10 @@ def compare(tables, expected, host):
         for (kind, label, dummy, dummy, dummy, expected_open), (final, boxes) in groups.items():
             for box in space.coalesce(boxes):
                 differences.append(report.entry(kind, label, box, final, expected_open))
+    remote_size = dict((family, space.size(remote_sources(VERSIONS[family]))) for family in FAMILIES)
+    banned, kept = bans.separate([item for item in differences if item['kind'] == BLOCKED], expected,
+                                 outsiders, remote_size)
+    differences = [item for item in differences if item['kind'] != BLOCKED] + kept + banned
     differences.sort(key=lambda item: (FINDING_KINDS.index(item['kind']), item['family'], item['proto'],
                                        item['port_ranges'][:1], item['sources'][:1]))
     return cells, differences
@@ -699,6 +708,9 @@ def redirects(tables):
 
 
 def difference_text(item):
+    if item['kind'] == BANNED:
+        return '%s %s/%s %s: %s (services %s)' % (item['kind'], item['proto'], item['port'], item['family'],
+                                                  item['about'], ', '.join(item['services']) or 'none')
     where = item['rule'] if item['table'] is None else '%s, chain %s, %s' % (
         item['table'], item['chain'], item['rule'] if item['position'] is None
         else '%s: %s' % (item['position'], item['rule']))
@@ -734,7 +746,9 @@ def hints(differences):
                      "bluemind_firewall_bm_iptables: disabled to leave the collection's policy alone in force, or %s "
                      "to the kinds that should fail." % FAIL_ON_VARIABLES)
     elif any(item['kind'] == BLOCKED for item in differences):
-        found.append('Another firewall closes what the policy opens. If that is intended (a fail2ban ban, say), %s '
+        found.append('Another firewall closes what the policy opens, to many sources or to ones the installation '
+                     'needs (a peer, a cluster or admin source, an outsider); a ban of a few others would be '
+                     'reported as banned. If that is intended, %s '
                      'to [exposed, unknown].' % FAIL_ON_VARIABLES)
     return found
 

@@ -156,7 +156,7 @@ options:
     description: The role's C(bluemind_firewall_verify_fail_on), read the same way.
     type: list
     elements: str
-    choices: [exposed, blocked, unknown]
+    choices: [exposed, blocked, unknown, banned]
     default: [exposed, blocked, unknown]
     version_added: 0.5.0
   verify:
@@ -165,7 +165,7 @@ options:
         instead, with a deprecation warning, until 0.7.0.
     type: list
     elements: str
-    choices: [exposed, blocked, unknown]
+    choices: [exposed, blocked, unknown, banned]
     version_added: 0.5.0
 extends_documentation_fragment:
   - bluemind.firewall.controller_step

@@ -67,11 +67,22 @@ options:
     description:
       - Kinds of difference that make the task fail. An empty list only reports.
       - Probe mismatches count as V(exposed) or V(blocked) like static ones.
+      - V(banned) (a ban by other software, see RV(banned)) is left out by default - such a host is
+        compliant, and its message counts the bans. Add it to fail on bans too.
       - A boot that loaded the last-resort policy (RV(last_resort)) fails the task with any non-empty list.
     type: list
     elements: str
-    choices: [exposed, blocked, unknown]
+    choices: [exposed, blocked, unknown, banned]
     default: [exposed, blocked, unknown]
+  outsiders:
+    description:
+      - Addresses or networks that the user probes this host from (an outsiders' group, a monitoring
+        service). A drop by other software that closes a port the policy opens to one of them is
+        V(blocked), not V(banned), as it is for a peer, a cluster source or an admin source.
+    type: list
+    elements: str
+    default: []
+    version_added: 0.6.0
   targets:
     description:
       - Hosts to probe from this host. Each gets either O(targets[].policy) (its record; the module
@@ -188,7 +199,8 @@ EXAMPLES = r'''
 
 RETURN = r'''
 compliant:
-  description: True when nothing is exposed, blocked or unknown (static check and probes).
+  description: True when nothing is exposed, blocked or unknown (static check and probes), and no ban is found where
+    O(fail_on) holds V(banned).
   returned: always
   type: bool
 checks:
@@ -314,6 +326,19 @@ unknown:
   returned: always
   type: list
   elements: dict
+banned:
+  description:
+    - Closed to a few sources by another program's ban (fail2ban, a hand-made list) - a drop or reject
+      outside the collection's own rules that closes fewer remote sources than it leaves open, none of
+      them a peer, a cluster source, an admin source or one of O(outsiders). One entry per table and
+      chain, or named set, and family, as in RV(exposed), with C(banned) (how many addresses or networks),
+      C(set) (the named set, or null) and C(about) (for example C(fail2ban chain f2b-sshd (ip filter)
+      - 2 addresses banned)).
+    - Not failed by default (O(fail_on)); a host whose only findings are bans is compliant.
+  returned: always
+  type: list
+  elements: dict
+  version_added: 0.6.0
 redirects:
   description: DNAT and redirect rules on the inbound path (they make ports reachable without the input chains).
   returned: always
@@ -385,6 +410,7 @@ msg:
   type: str
 '''
 
+import ipaddress
 import json
 import os
 
@@ -486,7 +512,11 @@ class Verify(object):
         tables = verification.live_tables(
             listings['nft'], listings['iptables'], listings['ip6tables'], listings['iptables-legacy'],
             listings['ip6tables-legacy'], self.output(['ipset', 'save']), self.output(['nft', 'list', 'chains']))
-        checks, differences = verification.compare(tables, expected, self.local_host())
+        try:
+            outsiders = [str(ipaddress.ip_network(item, strict=False)) for item in self.params['outsiders']]
+        except ValueError as exc:
+            self.module.fail_json(msg='outsiders: %s' % exc)
+        checks, differences = verification.compare(tables, expected, self.local_host(), outsiders)
         return expected.policy, checks, differences, verification.redirects(tables)
 
     def probe_targets(self):
@@ -560,11 +590,20 @@ class Verify(object):
             lines.insert(0, '%s (the next run of the site playbook loads the policy again)' % result['last_resort'])
             if self.params['fail_on']:
                 failing.insert(0, lines[0])
-        result['compliant'] = not lines
-        if lines:
+        # A ban by other software (fail2ban) is reported; it makes the host not compliant only when asked to.
+        bans = [line for line in lines if line.startswith(verification.BANNED + ' ')]
+        result['compliant'] = not [line for line in lines if line not in bans] and (
+            not bans or verification.BANNED not in self.params['fail_on'])
+        if lines and result['compliant']:
+            # Counted in addresses, as the verify playbook's report counts them.
+            result['msg'] = 'compliant, with %d ban(s) by other software: %s, %d probes:\n%s' % (
+                sum(item['banned'] for item in result[verification.BANNED]), 'every new inbound connection checked (%d boxes of packets)' % result['checks'],
+                len(result['probes']), '\n'.join(bans[:MESSAGE_LINES]))
+        elif lines:
             counts = ', '.join(['last-resort boot'] * bool(result['last_resort']) + [
                 '%d %s' % (sum(1 for line in lines if line.startswith(kind + ' ')), kind)
-                for kind in verification.FINDING_KINDS])
+                for kind in verification.FINDING_KINDS
+                if kind in verification.DEFAULT_FAIL_ON or any(line.startswith(kind + ' ') for line in lines)])
             shown = lines[:MESSAGE_LINES]
             if len(lines) > MESSAGE_LINES:
                 shown.append('... %d more' % (len(lines) - MESSAGE_LINES))
@@ -588,7 +627,8 @@ def main():
             record_path=dict(type='path', default='/etc/bluemind-firewall/policy.json'),
             static=dict(type='bool', default=True),
             fail_on=dict(type='list', elements='str', choices=list(verification.FINDING_KINDS),
-                         default=list(verification.FINDING_KINDS)),
+                         default=list(verification.DEFAULT_FAIL_ON)),
+            outsiders=dict(type='list', elements='str', default=[]),
             targets=dict(type='list', elements='dict', default=[], options=dict(
                 address=dict(type='str', required=True),
                 name=dict(type='str'),

@@ -187,8 +187,9 @@ def test_ipset_nomatch_entries_are_not_members():
               'add blocklist 198.51.100.0/24\nadd blocklist 198.51.100.128/25 nomatch\n')
     rule = '-A INPUT -m set --match-set blocklist src -j DROP'
     differences = check(iptables=IPTABLES % rule, ipsets=ipsets)
+    # A few addresses closed by a list outside the collection's rules: a ban, reported as such.
     assert {(d['kind'], d['family'], tuple(d['sources']), d['rule']) for d in differences} == {
-        ('blocked', 'ipv4', ('198.51.100.0/25',), rule)}
+        ('banned', 'ipv4', ('198.51.100.0/25',), rule)}
 
 
 def test_the_first_tcp_packet_is_any_syn_without_ack_rst_or_fin():
@@ -350,8 +351,10 @@ def test_single_address_bans_are_one_finding_naming_the_run_of_rules():
     bans = ['-A INPUT -s 100.64.%d.%d/32 -j DROP' % (index // 200, index % 200) for index in range(600)]
     differences = check(iptables=IPTABLES % '\n'.join(bans))
     assert differences and {(d['kind'], d['family'], d['rule'], d['position']) for d in differences} == {
-        ('blocked', 'ipv4', '600 rules like %s' % bans[0], 'rule 1 to rule 600')}
-    assert len(differences) == len(set(d['proto'] for d in differences))
+        ('banned', 'ipv4', '600 rules like %s' % bans[0], 'rule 1 to rule 600')}
+    # One finding for the chain and family, every protocol it closes together, counting the addresses.
+    assert len(differences) == 1 and differences[0]['banned'] == 600
+    assert differences[0]['about'] == 'other software chain INPUT (ip filter): 600 addresses banned'
     sources = set(prefix for d in differences for prefix in d['sources'])
     assert sources == {'100.64.0.0/25', '100.64.0.128/26', '100.64.0.192/29', '100.64.1.0/25', '100.64.1.128/26',
                        '100.64.1.192/29', '100.64.2.0/25', '100.64.2.128/26', '100.64.2.192/29'}

@@ -134,3 +134,19 @@ def test_without_fail_on_each_host_obeys_its_own_setting_as_the_role_does():
     variables['mx2']['bluemind_firewall_verify_fail_on'] = 'blocked'
     with pytest.raises(AnsibleFilterError, match='bluemind_firewall_verify_fail_on of mx2'):
         verification_report(variables, ['mx1', 'mx2'], ['out'])
+
+
+def test_a_host_with_only_bans_is_reported_compliant_and_fails_only_when_asked():
+    variables = hostvars()
+    ban = {'kind': 'banned', 'proto': 'tcp', 'port': '25', 'family': 'ipv4', 'source_class': 'banned', 'banned': 2,
+           'about': 'fail2ban chain f2b-postfix (ip filter): 2 addresses banned'}
+    variables['mx2']['bluemind_firewall_static'].update(
+        blocked=[], banned=[ban], msg='compliant, with 1 ban(s) by other software: ...')
+    variables['out']['bluemind_firewall_probes']['probes'].pop()
+    report = verification_report(variables, ['mx1', 'mx2'], ['out'], None)
+    assert '  mx2: compliant, with 2 ban(s) by other software (every new connection, 10 boxes of packets)' \
+        in report['lines']
+    assert '    banned tcp/25 ipv4: fail2ban chain f2b-postfix (ip filter): 2 addresses banned' in report['lines']
+    assert not any(failure.startswith('mx2') for failure in report['failures'])
+    variables['mx2']['bluemind_firewall_verify_fail_on'] = ['banned']
+    assert 'mx2: banned tcp/25 ipv4 from banned' in verification_report(variables, ['mx1', 'mx2'], ['out'])['failures']

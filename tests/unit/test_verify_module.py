@@ -313,3 +313,25 @@ def test_a_probe_from_an_address_the_records_do_not_give_this_host_is_a_finding(
     known = run(host, static=False, fail_on=['blocked'], targets=[target],
                 prober={'name': 'edge', 'addresses': ['192.0.2.11', '127.0.0.1']})
     assert known['source_mismatches'] == [] and not known.get('failed')
+
+
+@pytest.mark.parametrize('state', ['fail2ban_nftables', 'fail2ban_iptables'])
+def test_a_host_whose_only_findings_are_bans_is_compliant_and_says_so(host, state):
+    result = run(host, state)
+    assert not result.get('failed'), result['msg']
+    assert result['compliant'] is True and result['blocked'] == []
+    assert sorted((item['family'], item['banned']) for item in result['banned']) == [('ipv4', 2), ('ipv6', 2)]
+    assert result['msg'].startswith('compliant, with 4 ban(s) by other software: ')
+    assert 'fail2ban ' in result['msg'] and ': 2 addresses banned' in result['msg']
+
+
+def test_banned_in_fail_on_makes_a_ban_fail(host):
+    result = run(host, 'fail2ban_iptables', fail_on=['exposed', 'blocked', 'unknown', 'banned'])
+    assert result['failed'] is True and result['compliant'] is False
+    assert result['msg'].startswith('not compliant (0 exposed, 0 blocked, 0 unknown, 2 banned):')
+
+
+def test_a_ban_of_a_declared_outsider_fails_as_blocked(host):
+    result = run(host, 'fail2ban_nftables', outsiders=['203.0.113.7', '2001:db8::/32'])
+    assert result['failed'] is True and result['banned'] == []
+    assert sorted(item['family'] for item in result['blocked']) == ['ipv4', 'ipv6']

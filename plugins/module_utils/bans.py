@@ -1,0 +1,123 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, bluemind.firewall contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Which closing differences are bans by other software (fail2ban, a hand-made ban list).
+
+A ban closes a port the policy opens to a few remote sources: it is decided by a rule outside the
+collection's own table or chains, closes fewer sources than it leaves open, and closes none of the
+sources the installation depends on (a peer, a cluster source, an admin source) or that the user
+probes from (outsiders). Anything else that closes an open port stays an availability problem.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import ipaddress
+import re
+
+from ansible_collections.bluemind.firewall.plugins.module_utils.nftables_view import TABLE as OWN_TABLE
+
+# The ufw backend's rules live in ufw's chains: the collection's own, like its nftables table.
+OWN_CHAIN_PREFIXES = ('ufw-', 'ufw6-')
+SET_REFERENCE = re.compile(r'@([A-Za-z0-9_.-]+)')
+
+
+def own(item):
+    """Whether the collection's own rules decide this difference (or no rule at all does)."""
+    if item.get('table') is None:
+        return True
+    return item['table'].split(' ')[1] == OWN_TABLE or str(item.get('chain')).startswith(OWN_CHAIN_PREFIXES)
+
+
+def named_set(item):
+    found = SET_REFERENCE.search(item.get('rule') or '')
+    return found.group(1) if found else None
+
+
+def _networks(items):
+    return [ipaddress.ip_network(text, strict=False) for text in items]
+
+
+def _overlaps(networks, others):
+    return any(one.version == other.version and one.overlaps(other) for one in networks for other in others)
+
+
+def protected_sources(expected, family, outsiders):
+    """The sources a ban may never close: peers, cluster sources, admin sources short of everyone,
+    and the outsiders the user probes from."""
+    items = [address for addresses in expected.peers.values() for address in addresses]
+    items += expected.cluster_sources
+    admin = ((expected.policy.get('sources') or {}).get('admin') or {}).get(family) or []
+    items += [item for item in admin if ipaddress.ip_network(item, strict=False).prefixlen > 0]
+    items += list(outsiders or ())
+    return _networks(items)
+
+
+def software(item, name):
+    """Who wrote the rule, as far as its names tell: fail2ban names its chains, tables and sets f2b-/addr-set-."""
+    names = (item.get('table') or '', item.get('chain') or '', name or '')
+    if any('f2b' in text or text.startswith(('addr-set-', 'addr6-set-')) for text in names):
+        return 'fail2ban'
+    return 'other software'
+
+
+def about(item, name, count):
+    where = ('set %s (%s, chain %s)' % (name, item['table'], item['chain']) if name
+             else 'chain %s (%s)' % (item['chain'], item['table']))
+    return '%s %s: %d address%s banned' % (software(item, name), where, count, '' if count == 1 else 'es')
+
+
+def _text(network):
+    # As the engine names sources: a single address without its /32 or /128.
+    return str(network.network_address) if network.num_addresses == 1 else str(network)
+
+
+def _finding(items, networks):
+    """One finding for every difference a ban list makes in one family."""
+    first = items[0]
+    name = named_set(first)
+    ports = sorted(set(tuple(item) for entry in items for item in entry['port_ranges']))
+    found = dict(first)
+    count = sum(network.num_addresses for network in networks)
+    found.update({
+        'kind': 'banned',
+        'set': name,
+        'banned': count,
+        # One finding for every protocol the list closes (a ban list rarely names one).
+        'proto': ','.join(sorted(set(entry['proto'] for entry in items))),
+        'sources': [_text(network) for network in networks],
+        'sources_text': ', '.join(_text(network) for network in networks[:8]) + (
+            ' and %d more' % (len(networks) - 8) if len(networks) > 8 else ''),
+        'source': str(networks[0].network_address),
+        'source_class': 'banned',
+        'port_ranges': [list(item) for item in ports],
+        'ports': sorted(set(port for entry in items for port in entry['ports'])),
+        'port': ','.join(str(a) if a == b else '%d-%d' % (a, b) for a, b in ports) or first['port'],
+        'services': sorted(set(service for entry in items for service in entry['services'])),
+    })
+    found['about'] = about(first, name, count)
+    return found
+
+
+def separate(blocked, expected, outsiders, remote_size):
+    """(ban findings, differences that stay blocked) of the blocked differences. remote_size:
+    {family: number of remote source addresses}; a ban covers fewer of them than it leaves out."""
+    groups = {}
+    kept = []
+    for item in blocked:
+        if own(item):
+            kept.append(item)
+            continue
+        key = (item['table'], item['chain'], named_set(item), item['family'])
+        groups.setdefault(key, []).append(item)
+    found = []
+    for (dummy, dummy, dummy, family), items in sorted(groups.items(), key=lambda pair: str(pair[0])):
+        networks = sorted(set(ipaddress.collapse_addresses(
+            network for item in items for network in _networks(item['sources']))))
+        covered = sum(network.num_addresses for network in networks)
+        if covered * 2 >= remote_size[family] or _overlaps(networks, protected_sources(expected, family, outsiders)):
+            kept.extend(items)
+        else:
+            found.append(_finding(items, networks))
+    return found, kept
