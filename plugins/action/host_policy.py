@@ -23,7 +23,7 @@ from ansible_collections.bluemind.firewall.plugins.module_utils.nftables_view im
     TABLE, boot_load_command, fallback_iptables, fallback_ruleset, include_link, nftables_view)
 from ansible_collections.bluemind.firewall.plugins.module_utils.policy import (
     ROLES_MODE, PolicyError, build_policy, confirm_timeout, open_ssh, parse_bool)
-from ansible_collections.bluemind.firewall.plugins.module_utils import backends, renamed_settings
+from ansible_collections.bluemind.firewall.plugins.module_utils import backends, bm_iptables_conflict, renamed_settings
 from ansible_collections.bluemind.firewall.plugins.module_utils.verification import DEFAULT_FAIL_ON
 from ansible_collections.bluemind.firewall.plugins.module_utils.ufw_view import ufw_rules
 
@@ -182,7 +182,7 @@ class ActionModule(ActionBase):
                 'log_drops': policy['log_drops'],
             }
             result['switches']['bm_iptables'], deprecations = renamed_settings.bm_iptables(
-                args.get('bm_iptables', 'keep'))
+                args.get('bm_iptables', 'disabled'))
             result['switches']['verify_fail_on'], renamed = renamed_settings.verify_fail_on(
                 args.get('verify_fail_on', list(DEFAULT_FAIL_ON)), args.get('verify'))
             if (policy['backend'] == 'ufw' and policy['bluemind']['flows'] == ROLES_MODE
@@ -199,6 +199,11 @@ class ActionModule(ActionBase):
             conflict = backends.refusal(args['firewalls'], policy['backend'], result['switches']['backend_switch'], TABLE)
             if conflict:
                 raise AnsibleActionFail('%s (%s)' % (conflict, unchanged.capitalize()))
+            conflict = bm_iptables_conflict.refusal(args['firewalls'].get('bm_iptables'), policy, name,
+                                                    result['switches']['bm_iptables'],
+                                                    result['switches']['verify_fail_on'])
+            if conflict:
+                raise AnsibleActionFail('%s %s.' % (conflict, unchanged.capitalize()))
         if problem and not allow_lockout:
             raise AnsibleActionFail(problem)
         for message in deprecations + renamed:

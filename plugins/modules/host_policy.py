@@ -148,9 +148,11 @@ options:
     description:
       - The role's C(bluemind_firewall_bm_iptables), read the same way. V(disable), its former spelling, is
         still read, with a deprecation warning, until 0.7.0.
+      - With O(firewalls_from), V(keep) refuses the host when bm-iptables runs there and keeping it beside the
+        policy would make the check after the change fail on one of O(verify_fail_on).
     type: str
     choices: [keep, disabled, disable]
-    default: keep
+    default: disabled
     version_added: 0.5.0
   verify_fail_on:
     description: The role's C(bluemind_firewall_verify_fail_on), read the same way.

@@ -16,9 +16,10 @@ description:
   - A step of the role P(bluemind.firewall.host_firewall#role). Its plan reads every host with it before any
     host of an installation changes, so that a host where the chosen backend cannot start (firewalld active
     or enabled, ufw active under the nftables backend, the collection's nftables table loaded under the ufw
-    backend, without C(bluemind_firewall_backend_switch)) stops its installation before any change, and so that
-    the BlueMind version is read from the host when C(bluemind_firewall_bluemind_version) is not set.
-  - Runs C(systemctl is-active) and C(is-enabled) for firewalld, C(ufw status), C(nft list table), and
+    backend, without C(bluemind_firewall_backend_switch)), or where BlueMind's bm-iptables kept beside the policy
+    would make its check fail, stops its installation before any change, and so that the BlueMind version is read from the host when C(bluemind_firewall_bluemind_version) is not set.
+  - Runs C(systemctl is-active) and C(is-enabled) for firewalld and bm-iptables, C(ufw status), C(nft list table),
+    C(iptables -S) and C(ip6tables -S) for bm-iptables' chains, and
     C(dpkg-query) (or C(rpm -q)) for BlueMind's packages; writes nothing.
 author:
   - bluemind.firewall contributors !UNKNOWN
@@ -67,6 +68,28 @@ table_loaded:
   description: Whether the collection's nftables table (C(inet) O(table)) is loaded.
   returned: always
   type: bool
+bm_iptables:
+  description:
+    - What of BlueMind's bm-iptables runs on the host, C(bm-iptables.service) and its chains in C(iptables) and
+      C(ip6tables).
+  returned: always
+  type: dict
+  contains:
+    active:
+      description: Whether C(bm-iptables.service) runs.
+      type: bool
+    enabled:
+      description: Whether C(bm-iptables.service) starts at boot.
+      type: bool
+    chains:
+      description: The chains of bm-iptables (C(bmhosts), C(bmports)) that C(INPUT) jumps to.
+      type: list
+      elements: str
+    trusted:
+      description: The sources its chain C(bmhosts) accepts on every port; null when the chain is not loaded.
+      type: list
+      elements: str
+  sample: {"active": true, "enabled": true, "chains": ["bmhosts"], "trusted": ["192.0.2.11/32"]}
 bluemind_packages:
   description:
     - The version of each of BlueMind's packages that say what a host is (C(bm-core), C(bm-full) and the role
@@ -77,7 +100,7 @@ bluemind_packages:
 '''
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.bluemind.firewall.plugins.module_utils import backends, bluemind_packages
+from ansible_collections.bluemind.firewall.plugins.module_utils import backends, bluemind_packages, bm_iptables_conflict
 
 
 def installed_bluemind_packages(module):
@@ -100,6 +123,7 @@ def main():
     module = AnsibleModule(argument_spec=dict(table=dict(type='str', default='bluemind_firewall')),
                            supports_check_mode=True)
     module.exit_json(changed=False, bluemind_packages=installed_bluemind_packages(module),
+                     bm_iptables=bm_iptables_conflict.state(module),
                      **backends.firewall_state(module, module.params['table']))
 
 
