@@ -90,6 +90,11 @@ bm_iptables:
       type: list
       elements: str
   sample: {"active": true, "enabled": true, "chains": ["bmhosts"], "trusted": ["192.0.2.11/32"]}
+programs:
+  description: Whether each backend's program (C(nft), C(ufw)) is installed, by backend name.
+  returned: always
+  type: dict
+  sample: {"nftables": true, "ufw": false}
 bluemind_packages:
   description:
     - The version of each of BlueMind's packages that say what a host is (C(bm-core), C(bm-full) and the role
@@ -124,6 +129,7 @@ def main():
                            supports_check_mode=True)
     module.exit_json(changed=False, bluemind_packages=installed_bluemind_packages(module),
                      bm_iptables=bm_iptables_conflict.state(module),
+                     programs={'nftables': bool(module.get_bin_path('nft')), 'ufw': bool(module.get_bin_path('ufw'))},
                      **backends.firewall_state(module, module.params['table']))
 
 
