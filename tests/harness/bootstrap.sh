@@ -36,6 +36,17 @@ if [ ! -x "$tree/usr/sbin/ufw" ]; then
   rm -rf "$download"
 fi
 
+# Debian's fail2ban, for molecule's stock scenario (a BlueMind server as its installer leaves it, with
+# fail2ban banning an address): downloaded here, where the archive is reachable, and copied into the
+# containers, which never reach it.
+debs="$root/.cache/debs"
+if ! ls "$debs"/fail2ban_*.deb >/dev/null 2>&1; then
+  mkdir -p "$debs" && chmod 755 "$debs"
+  (cd "$debs" && { apt-get download -qq fail2ban >/dev/null 2>&1 \
+                    || { apt-get update -qq && apt-get download -qq fail2ban >/dev/null 2>&1; }; }) \
+    || echo "bootstrap: could not download fail2ban; molecule's stock scenario will fail" >&2
+fi
+
 # A venv holding REQUIREMENTS, made again whenever that file changes.
 venv_for() {  # DIR REQUIREMENTS
   local dir=$1 requirements=$2 want

@@ -10,11 +10,15 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 
 import pytest
 import yaml
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# The README's inventories as a user copies them (tests/harness/readme_inventory.py).
+sys.path.insert(0, os.path.join(ROOT, 'tests', 'harness'))
+import readme_inventory  # noqa: E402
 with open(os.path.join(ROOT, 'roles', 'host_firewall', 'vars', 'main.yml')) as _handle:
     PORT_TABLE = yaml.safe_load(_handle)['bluemind_firewall_port_table']
 SSH = 22
@@ -22,14 +26,6 @@ SSH = 22
 # bmfw-rehearsal) may run beside make test and neither removes the other's containers.
 NAME = 'bmfw-test-rehearsal'
 MESSAGE = re.compile(r'^\s+(?:"msg": )?"((?:[^"\\]|\\.)*)",?$')
-
-
-def readme_inventory(title):
-    """The YAML block that follows a title line of the README's quick start."""
-    with open(os.path.join(ROOT, 'README.md')) as handle:
-        text = handle.read()
-    after = text[text.index('\n%s\n' % title):]
-    return yaml.safe_load(re.search(r'```yaml\n(.*?)```', after, re.S).group(1))
 
 
 def messages(output):
@@ -130,7 +126,7 @@ def the_matrix(state_dir):
 
 
 def test_one_server_then_a_service_switched_on(state):
-    inventory = readme_inventory('One server:')
+    inventory = readme_inventory.inventory(readme_inventory.ONE_SERVER)
     path = state / 'inventory.yml'
     path.write_text(yaml.safe_dump(inventory))
     output = rehearse(str(path), '-e', 'bluemind_firewall_rehearsal_keep=true')
@@ -178,7 +174,7 @@ def test_one_server_then_a_service_switched_on(state):
 
 
 def test_the_cluster_with_the_molecule_scenario_a_user_copies(state):
-    inventory = readme_inventory('A cluster: an edge server that faces the Internet and back ends that only the cluster reaches.')
+    inventory = readme_inventory.inventory(readme_inventory.CLUSTER)
     project = state / 'project'
     shutil.copytree(os.path.join(ROOT, 'roles', 'rehearsal', 'files', 'molecule'), str(project / 'molecule'))
     scenario = project / 'molecule' / 'rehearsal' / 'molecule.yml'
