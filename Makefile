@@ -5,7 +5,7 @@ export CONTAINERS_CONF := $(ROOT)/tests/harness/containers.conf
 export ANSIBLE_COLLECTIONS_PATH := $(ROOT)/.cache/collections
 export PATH := $(ROOT)/.venv/bin:$(PATH)
 MOLECULE_SCENARIOS := cluster cluster-ufw roles roles-ufw ufw_handmade found_hosts single-bookworm single-bullseye \
-	single-trixie safe_change safe_change-ufw rollback_ssh rollback_ssh-ufw stock
+	single-trixie safe_change safe_change-ufw rollback_ssh rollback_ssh-ufw stock stock-ufw
 
 .PHONY: bootstrap venv demo demo-clean rehearse test unit oracle oracle-report core-matrix converge-oldest publish-checks lint sanity \
 	molecule rehearsals benchmark benchmark-ufw docs build
@@ -25,7 +25,7 @@ rehearse: bootstrap
 # Two lanes side by side (the scenarios of each lane share no container, network or molecule state with
 # the other's): the checks with the rehearsals and the oldest-core converge, and the molecule scenarios.
 LANE_CHECKS := unit oracle lint sanity publish-checks core-matrix rehearsals converge-oldest \
-	molecule-single-bookworm molecule-single-bullseye molecule-single-trixie molecule-ufw_handmade molecule-stock
+	molecule-single-bookworm molecule-single-bullseye molecule-single-trixie molecule-ufw_handmade molecule-stock molecule-stock-ufw
 LANE_SCENARIOS := $(filter-out $(LANE_CHECKS),$(addprefix molecule-,$(MOLECULE_SCENARIOS)))
 
 # Each lane's timings are printed again at the end: a failure in one lane is then the last thing the
@@ -102,7 +102,10 @@ molecule-roles-ufw:
 # Two BlueMind 5 servers as its installer leaves them (bm-iptables, fail2ban banning, the package lock
 # held, nftables to install), run with the README's quick-start cluster inventory unchanged.
 molecule-stock:
-	molecule test -s stock
+	BLUEMIND_FIREWALL_BACKEND=nftables molecule test -s stock
+
+molecule-stock-ufw:
+	BLUEMIND_FIREWALL_BACKEND=ufw molecule test -s stock
 
 molecule-ufw_handmade:
 	molecule test -s ufw_handmade
