@@ -73,7 +73,7 @@ def test_list_tasks_shows_every_step_of_the_role(tmp_path):
     with open(os.path.join(ROOT, 'roles', 'host_firewall', 'tasks', 'present.yml')) as handle:
         present = yaml.safe_load(handle)
     def tasks(items):
-        # Blocks are not listed, their tasks are (not those of a rescue, which --list-tasks leaves out).
+        # Blocks are not listed, their tasks are.
         for item in items:
             if 'block' in item:
                 yield from tasks(item['block'])
