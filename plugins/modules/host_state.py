@@ -17,7 +17,8 @@ description:
     host of an installation changes, so that a host where the chosen backend cannot start (firewalld active
     or enabled, ufw active under the nftables backend, the collection's nftables table loaded under the ufw
     backend, without C(bluemind_firewall_backend_switch)), or where BlueMind's bm-iptables kept beside the policy
-    would make its check fail, stops its installation before any change, and so that the BlueMind version is read from the host when C(bluemind_firewall_bluemind_version) is not set.
+    would make its check fail, stops its installation before any change, and so that the BlueMind version is
+    read from the host when C(bluemind_firewall_bluemind_version) is not set.
   - Runs C(systemctl is-active) and C(is-enabled) for firewalld and bm-iptables, C(ufw status), C(nft list table),
     C(iptables -S) and C(ip6tables -S) for bm-iptables' chains, and
     C(dpkg-query) (or C(rpm -q)) for BlueMind's packages; writes nothing.
@@ -105,7 +106,8 @@ bluemind_packages:
 '''
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.bluemind.firewall.plugins.module_utils import backends, bluemind_packages, bm_iptables_conflict
+from ansible_collections.bluemind.firewall.plugins.module_utils import (
+    backends, bluemind_packages, bm_iptables_conflict)
 
 
 def installed_bluemind_packages(module):
@@ -129,7 +131,8 @@ def main():
                            supports_check_mode=True)
     module.exit_json(changed=False, bluemind_packages=installed_bluemind_packages(module),
                      bm_iptables=bm_iptables_conflict.state(module),
-                     programs={'nftables': bool(module.get_bin_path('nft')), 'ufw': bool(module.get_bin_path('ufw'))},
+                     programs=dict((backend, bool(module.get_bin_path(program)))
+                                   for backend, program in (('nftables', 'nft'), ('ufw', 'ufw'))),
                      **backends.firewall_state(module, module.params['table']))
 
 

@@ -72,6 +72,7 @@ def test_list_tasks_shows_every_step_of_the_role(tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     with open(os.path.join(ROOT, 'roles', 'host_firewall', 'tasks', 'present.yml')) as handle:
         present = yaml.safe_load(handle)
+
     def tasks(items):
         # Blocks are not listed, their tasks are.
         for item in items:
