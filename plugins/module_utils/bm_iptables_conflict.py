@@ -19,22 +19,29 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import ipaddress
+import shlex
 
 SERVICE = 'bm-iptables.service'
 CHAINS = ('bmhosts', 'bmports')
 
 
-def _jumps(listing):
-    """The bm-iptables chains that `iptables -S INPUT` jumps or goes to."""
-    found = set()
+def jump_rules(listing, chains):
+    """The `-A INPUT ...` specs of `iptables -S INPUT` that jump or go to one of chains."""
+    found = []
     for line in listing.splitlines():
-        words = line.split()
+        words = shlex.split(line)
         if words[:2] != ['-A', 'INPUT']:
             continue
         for flag in ('-j', '-g'):
-            if flag in words[:-1] and words[words.index(flag) + 1] in CHAINS:
-                found.add(words[words.index(flag) + 1])
+            if flag in words and words.index(flag) + 1 < len(words) and words[words.index(flag) + 1] in chains:
+                found.append(words[2:])
+                break
     return found
+
+
+def _jumps(listing):
+    """The bm-iptables chains that `iptables -S INPUT` jumps or goes to."""
+    return set(chain for chain in CHAINS if jump_rules(listing, [chain]))
 
 
 def _trusted(listing):

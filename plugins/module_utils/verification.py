@@ -17,7 +17,7 @@ __metaclass__ = type
 
 import ipaddress
 
-from ansible_collections.bluemind.firewall.plugins.module_utils import bans, iptables_save, nft_json
+from ansible_collections.bluemind.firewall.plugins.module_utils import bans, bm_iptables_conflict, iptables_save, nft_json
 from ansible_collections.bluemind.firewall.plugins.module_utils import packet_space as space
 from ansible_collections.bluemind.firewall.plugins.module_utils.packet_space import (
     CODE, CT, DADDR, DPORT, EXTHDR, FAMILY, FLAGS, IIF, PROTO, SADDR, SPORT, TTL, TYPE,
@@ -734,7 +734,7 @@ def difference_text(item):
 
 
 # bm-iptables' chains, in BlueMind's own firewall.
-BM_IPTABLES_CHAINS = ('bmhosts', 'bmports')
+BM_IPTABLES_CHAINS = bm_iptables_conflict.CHAINS
 FAIL_ON_VARIABLES = "narrow fail_on (bluemind_firewall_verify_fail_on, for the role and the verify playbook)"
 
 

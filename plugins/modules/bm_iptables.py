@@ -118,25 +118,12 @@ msg:
 
 import json
 import os
-import shlex
 import time
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.bluemind.firewall.plugins.module_utils import host_files
-
-
-def jump_rules(listing, chains):
-    """The `-A INPUT ...` specs of `iptables -S INPUT` that jump or go to one of chains."""
-    found = []
-    for line in listing.splitlines():
-        words = shlex.split(line)
-        if words[:2] != ['-A', 'INPUT']:
-            continue
-        for flag in ('-j', '-g'):
-            if flag in words and words.index(flag) + 1 < len(words) and words[words.index(flag) + 1] in chains:
-                found.append(words[2:])
-                break
-    return found
+# Read the same way by the plan (host_state), which predicts what keeping bm-iptables would do.
+from ansible_collections.bluemind.firewall.plugins.module_utils.bm_iptables_conflict import jump_rules
 
 
 def read_marker(path):
