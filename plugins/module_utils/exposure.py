@@ -13,6 +13,7 @@ __metaclass__ = type
 
 import difflib
 import ipaddress
+import json
 import re
 
 VARIABLE = 'bluemind_firewall_exposure'
@@ -165,3 +166,41 @@ def controller_address(ssh_connection):
     except ValueError:
         return None
     return getattr(address, 'ipv4_mapped', None) or address
+
+
+def limited_ports(record):
+    """The TCP ports a record limits, as a set of numbers."""
+    ports = set()
+    for item in (record or {}).get('ports') or []:
+        if item.get('exposure') == LIMITED and item.get('proto') == 'tcp':
+            ports.update(range(int(item['first']), int(item['last']) + 1))
+    return ports
+
+
+def kept_bans(table, set_name, listing_json, record):
+    """`add element` lines that put a ban set's live elements back with the time they have left,
+    for the transaction that reloads the table: a converge during a ban keeps it. Only the bans of
+    ports the record still limits are kept (the ban rule drops any port in the set)."""
+    try:
+        items = json.loads(listing_json or '{}').get('nftables') or []
+    except ValueError:
+        return []
+    ports = limited_ports(record)
+    lines = []
+    for item in items:
+        for element in ((item.get('set') or {}).get('elem') or []) if isinstance(item, dict) else []:
+            element = element.get('elem') if isinstance(element, dict) else None
+            value = element.get('val') if isinstance(element, dict) else None
+            key = value.get('concat') if isinstance(value, dict) else None
+            left = element.get('expires', element.get('timeout')) if key else None
+            if not (isinstance(key, list) and len(key) == 2 and isinstance(left, int) and left > 0):
+                continue
+            source, port = key
+            try:
+                source = ipaddress.ip_address(str(source))
+            except ValueError:
+                continue
+            if not isinstance(port, int) or port not in ports:
+                continue
+            lines.append('add element inet %s %s { %s . %d timeout %ds }\n' % (table, set_name, source, port, left))
+    return lines
