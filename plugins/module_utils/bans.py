@@ -85,6 +85,14 @@ def own_about(found, count):
         ', '.join(found['services']) or 'port %s' % found['port'], count, '' if count == 1 else 's', found['set'])
 
 
+def own_sources(networks):
+    """The sources of the collection's bans: an IPv6 one is the /64 its element holds, whatever the
+    rules before the ban (the cluster's, never limited) take out of it; IPv4 ones are addresses."""
+    return sorted(set(network.supernet(new_prefix=exposure.IPV6_SOURCE_PREFIX)
+                      if network.version == 6 and network.prefixlen > exposure.IPV6_SOURCE_PREFIX else network
+                      for network in networks))
+
+
 def _text(network):
     # As the engine names sources: a single address without its /32 or /128.
     return str(network.network_address) if network.num_addresses == 1 else str(network)
@@ -96,8 +104,11 @@ def _finding(items, networks):
     name = named_set(first)
     ports = sorted(set(tuple(item) for entry in items for item in entry['port_ranges']))
     found = dict(first)
+    if own_ban(first):
+        networks = own_sources(networks)
     # An own ban holds sources (an IPv6 one, a /64): counted as sources, not addresses.
-    count = len(networks) if own_ban(first) else sum(network.num_addresses for network in networks)
+    count = (len(networks) if own_ban(first) and first['family'] == 'ipv6'
+             else sum(network.num_addresses for network in networks))
     found.update({
         'kind': 'banned',
         'set': name,

@@ -46,6 +46,8 @@ UFW_LIMIT = {'rate': 12, 'burst': 6, 'ban_seconds': 30}
 # The bounds of the nftables sets: a flood from many sources fills them, then new sources are not
 # metered (meters) or not banned (bans) until entries expire; connections are never refused for it.
 METER_SIZE = 65536
+# An IPv6 source is its /64: one host usually holds a whole /64.
+IPV6_SOURCE_PREFIX = 64
 BAN_SIZE = 65536
 
 

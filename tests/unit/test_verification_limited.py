@@ -79,3 +79,33 @@ def test_a_port_under_ufw_limit_is_open_its_hit_count_not_reached():
     # Without the hit count, the recent list decides: unknown.
     tables = verification.live_tables({}, UFW_LIMIT.replace(' --hitcount 6', ''))
     assert Evaluator(tables, 'ipv4').decide(packet).verdict == 'unknown'
+
+
+def _own_ban_item(family, sources):
+    return {'table': 'inet bluemind_firewall', 'chain': 'input', 'family': family, 'proto': 'tcp',
+            'rule': 'ip6 saddr & ffff:ffff:ffff:ffff:: . tcp dport @bans_v6 drop' if family == 'ipv6'
+            else 'ip saddr . tcp dport @bans_v4 drop',
+            'sources': sources, 'port_ranges': [[587, 587]], 'ports': [587], 'port': '587', 'services': ['submission']}
+
+
+def test_an_ipv6_ban_with_peers_inside_its_64_counts_one_source():
+    import ipaddress
+    from ansible_collections.bluemind.firewall.plugins.module_utils import bans
+    # The /64 less the two peers the cluster's rule lets in first: 64 networks, one source.
+    whole = ipaddress.ip_network('fd42:89:61::/64')
+    pieces = [whole]
+    for peer in ('fd42:89:61::11', 'fd42:89:61::12'):
+        pieces = [part for piece in pieces for part in (piece.address_exclude(ipaddress.ip_network(peer))
+                                                        if ipaddress.ip_network(peer).subnet_of(piece) else [piece])]
+    assert len(pieces) == 64
+    found = bans._finding([_own_ban_item('ipv6', [str(piece) for piece in pieces])], sorted(pieces))
+    assert found['about'] == 'submission: 1 source banned now (limited port, set bans_v6)'
+    assert found['sources'] == ['fd42:89:61::/64']
+
+
+def test_adjacent_ipv4_bans_count_each_address():
+    import ipaddress
+    from ansible_collections.bluemind.firewall.plugins.module_utils import bans
+    networks = list(ipaddress.collapse_addresses([ipaddress.ip_network('10.89.61.30'), ipaddress.ip_network('10.89.61.31')]))
+    found = bans._finding([_own_ban_item('ipv4', ['10.89.61.30', '10.89.61.31'])], networks)
+    assert found['about'] == 'submission: 2 sources banned now (limited port, set bans_v4)'
