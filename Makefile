@@ -6,7 +6,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(ROOT)/.cache/collections
 export PATH := $(ROOT)/.venv/bin:$(PATH)
 MOLECULE_SCENARIOS := cluster cluster-ufw roles roles-ufw ufw_handmade found_hosts single-bookworm single-bullseye \
 	single-trixie safe_change safe_change-ufw rollback_ssh rollback_ssh-ufw stock stock-ufw \
-	protections
+	protections protections-ufw
 
 .PHONY: bootstrap venv demo demo-clean rehearse test unit oracle oracle-report core-matrix converge-oldest publish-checks lint sanity \
 	molecule rehearsals benchmark benchmark-ufw docs build
@@ -115,7 +115,10 @@ molecule-ufw_handmade:
 # A mail server's protections with real traffic: a limited port's bans (per address, per /64), a peer
 # never limited, a converge during a ban, a private port.
 molecule-protections:
-	molecule test -s protections
+	BLUEMIND_FIREWALL_BACKEND=nftables molecule test -s protections
+
+molecule-protections-ufw:
+	BLUEMIND_FIREWALL_BACKEND=ufw molecule test -s protections
 
 # Hosts as they are found: ufw on with "default allow", keepalived's VRRP, a second network,
 # DHCPv6, drop logs, refused input, bm-iptables beside each backend. Both backends in one bed.
