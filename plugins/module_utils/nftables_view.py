@@ -182,8 +182,8 @@ def _protection(policy):
                       'comment': 'limited ports: the cluster is never limited'})
         controller = (policy['sources'].get(exposure.CONTROLLER) or {}).get(family) or []
         if controller:
-            rules.append({'match': '%s { %s } tcp dport %s' % (match, ', '.join(controller), every_limited),
-                          'comment': 'limited ports: the address Ansible connects from is never limited'})
+            rules.append({'match': '%s { %s } tcp dport %d' % (match, ', '.join(controller), policy['ssh_port']),
+                          'comment': 'management SSH: the address Ansible connects from is never limited'})
         admin = policy['sources'][ADMIN][family]
         ssh = [port for port in limited if port['service'] == 'ssh']
         if ssh and admin and admin != [any_net]:

@@ -776,8 +776,11 @@ def _exposure(settings, backend, port_table, ports, sources, cluster_networks):
             audience = exposure.PRIVATE_PREFIX + item['service']
             item['allow'] = audience
             sources[audience] = networks_by_family(list(wanted['sources']) + list(cluster_networks))
+    # Ansible reaches the host over SSH only: its address is exempt there, and recorded only while SSH is
+    # limited, so that runs from another admin address change nothing otherwise.
     client = exposure.controller_address(settings.get('ssh_connection'))
-    if limited and client is not None:
+    ssh_limited = any(item['service'] == 'ssh' and item['exposure'] == exposure.LIMITED for item in ports)
+    if ssh_limited and client is not None:
         sources[exposure.CONTROLLER] = networks_by_family([ipaddress.ip_network(client)])
     meters, bans = exposure.set_names()
     if not limited or backend != 'nftables':

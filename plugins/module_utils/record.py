@@ -24,7 +24,7 @@ cluster_sources, sources, ports, rules, log_drops, bluemind, and the backend's o
   ('private:SERVICE') under sources. protection: {'meters': {family: set name}, 'bans': {family: set
   name}, 'fail2ban': bool} names the dynamic sets whose elements verify reports as bans (empty
   mappings without a limited port, and with ufw, whose limit keeps no set). sources.controller: the
-  address Ansible connected from, never limited, written only when a port is limited.
+  address Ansible connected from, never limited on SSH, written only while SSH is limited.
 - firewalld: {'zone', 'policies', 'ipsets': {audience: {family: name}}}, beside nftables and ufw, for
   the firewalld backend.
 """

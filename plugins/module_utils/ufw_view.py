@@ -90,12 +90,12 @@ def ufw_rules(policy):
                and (p['allow'] == EVERYONE or (p['allow'] == ADMIN and _sources(policy['sources'][ADMIN]) == [ANY]))]
     if limited:
         groups = port_groups(merged_port_ranges(limited))
-        exempt = _sources(policy['sources'][CLUSTER]) + _sources(policy['sources'].get(exposure.CONTROLLER)
-                                                                 or {'ipv4': [], 'ipv6': []})
-        for source in exempt:
+        for source in _sources(policy['sources'][CLUSTER]):
             for ports in groups:
                 rules.append({'proto': 'tcp', 'ports': ports, 'source': source,
                               'comment': '%s never limited' % MARK})
+        for source in _sources(policy['sources'].get(exposure.CONTROLLER) or {'ipv4': [], 'ipv6': []}):
+            rules.append({'proto': 'tcp', 'ports': ssh, 'source': source, 'comment': '%s never limited' % MARK})
         for ports in groups:
             rules.append({'action': 'limit', 'proto': 'tcp', 'ports': ports, 'source': ANY,
                           'comment': '%s limited' % MARK})

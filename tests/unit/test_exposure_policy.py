@@ -46,9 +46,10 @@ def test_limited_services_take_their_defaults_or_the_given_numbers(port_table):
 def test_the_address_ansible_connects_from_is_recorded_as_never_limited(port_table):
     record = policy(port_table, ssh_connection=CONTROLLER)
     assert record['sources']['controller'] == {'ipv4': ['203.0.113.9'], 'ipv6': []}
-    # Nothing limited: nothing to exempt, and the record does not change with the admin's address.
+    # SSH not limited (another port is): nothing to exempt, and the record does not change with the
+    # admin's address.
     assert 'controller' not in policy(port_table, ssh_connection=CONTROLLER,
-                                      exposure={'ssh': 'public'})['sources']
+                                      exposure={'ssh': 'public', 'submission': 'limited'})['sources']
 
 
 def test_a_private_service_is_open_to_its_sources_and_the_cluster(port_table):

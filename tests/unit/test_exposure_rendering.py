@@ -28,7 +28,7 @@ def test_limited_ports_let_the_exempt_in_then_drop_the_banned_then_ban_who_goes_
     v4 = [rule for rule in rules if 'ip6' not in rule and 'ipv6' not in rule]
     assert v4[:6] == [
         'ip saddr @cluster_hosts_v4 tcp dport { 22, 587, 993 }',
-        'ip saddr { 203.0.113.9 } tcp dport { 22, 587, 993 }',
+        'ip saddr { 203.0.113.9 } tcp dport 22',
         'meta nfproto ipv4 ip saddr . tcp dport @bans_v4',
         'meta nfproto ipv4 tcp dport { 22 } update @meters_v4 { ip saddr . tcp dport limit rate over 10/minute '
         'burst 5 packets } add @bans_v4 { ip saddr . tcp dport timeout 600s }',
@@ -101,6 +101,8 @@ def test_ufw_limits_with_its_own_limit_after_the_exempt_and_opens_private_ports_
                        'comment': 'bluemind-firewall limited'}]
     exempt = [rule['source'] for rule in rules[:rules.index(limits[0])]]
     assert exempt == ['192.0.2.10', '192.0.2.11', '2001:db8::10', '203.0.113.9']
+    # Ansible's address only on SSH, the port it uses.
+    assert rules[rules.index(limits[0]) - 1]['ports'] == '22'
     # No allow from everyone on a limited port: ufw takes the first rule that matches.
     assert not [rule for rule in rules if rule['source'] == 'any' and rule.get('action') != 'limit'
                 and set(rule['ports'].split(',')) & set(['22', '587', '993'])]

@@ -109,3 +109,33 @@ def test_adjacent_ipv4_bans_count_each_address():
     networks = list(ipaddress.collapse_addresses([ipaddress.ip_network('10.89.61.30'), ipaddress.ip_network('10.89.61.31')]))
     found = bans._finding([_own_ban_item('ipv4', ['10.89.61.30', '10.89.61.31'])], networks)
     assert found['about'] == 'submission: 2 sources banned now (limited port, set bans_v4)'
+
+
+def _ufw_limited(policy=None):
+    expected = verification.ExpectedPolicy(policy or live_fixtures.policy('ufw_limited'))
+    return verification.compare(tables('ufw_limited'), expected, host_of('ufw_limited'))[1]
+
+
+def test_the_ufw_backend_renders_limited_and_private_as_its_record_says():
+    # Recorded by tests/harness/record_ufw_limited_fixture.sh: SSH and submission under ufw's limit, HTTPS
+    # private to 198.51.100.0/24 and 2001:db8:42::/48.
+    policy = live_fixtures.policy('ufw_limited')
+    exposures = dict((item['service'], item['exposure']) for item in policy['ports'] if item['allow'] != 'nobody')
+    assert (exposures['ssh'], exposures['submission'], exposures['https'], exposures['smtp']) == (
+        'limited', 'limited', 'private', 'public')
+    assert _ufw_limited() == []
+    decide = dict((family, Evaluator(tables('ufw_limited'), family)) for family in ('ipv4', 'ipv6'))
+    verdicts = [decide[family].decide(Packet(family, 'tcp', port, source, target, 'eth0')).verdict
+                for family, port, source, target in (
+                    ('ipv4', 443, '198.51.100.7', '10.89.45.11'), ('ipv6', 443, '2001:db8:42::7', 'fd42:89:45::11'),
+                    ('ipv4', 443, '203.0.113.9', '10.89.45.11'), ('ipv6', 443, '2001:db8:99::9', 'fd42:89:45::11'),
+                    ('ipv4', 587, '203.0.113.9', '10.89.45.11'), ('ipv6', 22, '2001:db8:99::9', 'fd42:89:45::11'))]
+    assert verdicts == ['open', 'open', 'closed', 'closed', 'open', 'open']
+
+
+def test_the_private_sources_come_from_the_live_rules_not_the_record():
+    policy = copy.deepcopy(live_fixtures.policy('ufw_limited'))
+    for item in policy['ports']:
+        if item['service'] == 'https':
+            item['allow'] = 'nobody'
+    assert set(item['kind'] for item in _ufw_limited(policy)) == {'exposed'}
