@@ -768,6 +768,9 @@ def _exposure(settings, backend, port_table, ports, sources, cluster_networks):
         wanted = chosen.get(item['service'])
         if not wanted or item['allow'] not in (EVERYONE, ADMIN):
             continue
+        if wanted['mode'] == exposure.LIMITED and item['proto'] != 'tcp':
+            # A limit counts new TCP connections: a service's UDP port stays public.
+            continue
         item['exposure'] = wanted['mode']
         if wanted['mode'] == exposure.LIMITED:
             item['limit'] = dict(wanted['limit'])
@@ -776,6 +779,13 @@ def _exposure(settings, backend, port_table, ports, sources, cluster_networks):
             audience = exposure.PRIVATE_PREFIX + item['service']
             item['allow'] = audience
             sources[audience] = networks_by_family(list(wanted['sources']) + list(cluster_networks))
+    for service, wanted in sorted(chosen.items()):
+        opened = [item for item in ports if item['service'] == service and item['allow'] in (EVERYONE, ADMIN)]
+        if wanted['mode'] == exposure.LIMITED and opened and all(item['proto'] != 'tcp' for item in opened):
+            raise PolicyError('%s.%s: limited is for TCP ports (a limit counts new connections), and %s opens only '
+                              '%s; make it public or private. Nothing was changed.' % (
+                                  exposure.VARIABLE, service, service,
+                                  ', '.join('%s/%s' % (item['port'], item['proto']) for item in opened)))
     # Ansible reaches the host over SSH only: its address is exempt there, and recorded only while SSH is
     # limited, so that runs from another admin address change nothing otherwise.
     client = exposure.controller_address(settings.get('ssh_connection'))

@@ -119,3 +119,15 @@ def test_ufw_refuses_any_other_rate_naming_the_setting(port_table):
     assert 'Nothing was changed' in str(caught.value)
     # ufw's own numbers, written out, are accepted.
     policy(port_table, backend='ufw', exposure={'https': {'mode': 'limited', 'rate': 12, 'burst': 6, 'ban_seconds': 30}})
+
+
+def test_limited_meters_the_tcp_ports_of_a_service_and_refuses_one_with_only_udp(port_table):
+    extras = [{'port': 3478, 'proto': 'udp', 'name': 'turn', 'description': 'TURN'},
+              {'port': 3478, 'proto': 'tcp', 'name': 'turn', 'description': 'TURN'},
+              {'port': 4500, 'proto': 'udp', 'name': 'ike', 'description': 'IKE'}]
+    record = policy(port_table, extra_public_ports=extras, exposure={'turn': 'limited'})
+    turn = dict((item['proto'], item) for item in record['ports'] if item['service'] == 'turn')
+    assert turn['tcp']['exposure'] == 'limited' and turn['udp']['exposure'] == 'public'
+    assert 'limit' not in turn['udp']
+    with pytest.raises(PolicyError, match=r"bluemind_firewall_exposure\.ike: limited is for TCP ports .* 4500/udp"):
+        policy(port_table, extra_public_ports=extras, exposure={'ike': 'limited'})
