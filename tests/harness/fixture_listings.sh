@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # What the verify module reads on a host, as tests/unit/fixtures/live keeps it: sourced by the scripts that
 # record those states. usage: record_listings CONTAINER DIRECTORY
 record_listings() {
