@@ -5,7 +5,8 @@ export CONTAINERS_CONF := $(ROOT)/tests/harness/containers.conf
 export ANSIBLE_COLLECTIONS_PATH := $(ROOT)/.cache/collections
 export PATH := $(ROOT)/.venv/bin:$(PATH)
 MOLECULE_SCENARIOS := cluster cluster-ufw roles roles-ufw ufw_handmade found_hosts single-bookworm single-bullseye \
-	single-trixie safe_change safe_change-ufw rollback_ssh rollback_ssh-ufw stock stock-ufw
+	single-trixie safe_change safe_change-ufw rollback_ssh rollback_ssh-ufw stock stock-ufw \
+	protections protections-ufw
 
 .PHONY: bootstrap venv demo demo-clean rehearse test unit oracle oracle-report core-matrix converge-oldest publish-checks lint sanity \
 	molecule rehearsals benchmark benchmark-ufw docs build
@@ -25,7 +26,8 @@ rehearse: bootstrap
 # Two lanes side by side (the scenarios of each lane share no container, network or molecule state with
 # the other's): the checks with the rehearsals and the oldest-core converge, and the molecule scenarios.
 LANE_CHECKS := unit oracle lint sanity publish-checks core-matrix rehearsals converge-oldest \
-	molecule-single-bookworm molecule-single-bullseye molecule-single-trixie molecule-ufw_handmade molecule-stock molecule-stock-ufw
+	molecule-single-bookworm molecule-single-bullseye molecule-single-trixie molecule-ufw_handmade molecule-stock molecule-stock-ufw \
+	molecule-protections
 LANE_SCENARIOS := $(filter-out $(LANE_CHECKS),$(addprefix molecule-,$(MOLECULE_SCENARIOS)))
 
 # Each lane's timings are printed again at the end: a failure in one lane is then the last thing the
@@ -109,6 +111,14 @@ molecule-stock-ufw:
 
 molecule-ufw_handmade:
 	molecule test -s ufw_handmade
+
+# A mail server's protections with real traffic: a limited port's bans (per address, per /64), a peer
+# never limited, a converge during a ban, a private port.
+molecule-protections:
+	BLUEMIND_FIREWALL_BACKEND=nftables molecule test -s protections
+
+molecule-protections-ufw:
+	BLUEMIND_FIREWALL_BACKEND=ufw molecule test -s protections
 
 # Hosts as they are found: ufw on with "default allow", keepalived's VRRP, a second network,
 # DHCPv6, drop logs, refused input, bm-iptables beside each backend. Both backends in one bed.

@@ -29,7 +29,7 @@ from ansible_collections.bluemind.firewall.plugins.module_utils.ufw_view import 
 
 _SETTINGS = ('backend', 'bluemind_version', 'flows', 'roles', 'bm_node_enrolled', 'optional_services', 'public',
              'cluster_group', 'cluster_sources', 'admin_sources', 'ssh_port', 'ssh_connection', 'ansible_port',
-             'extra_public_ports', 'extra_internal_ports', 'extra_rules', 'log_drops')
+             'extra_public_ports', 'extra_internal_ports', 'extra_rules', 'log_drops', 'exposure')
 # The data file's tables that roles mode reads, besides the port table.
 _FLOW_DATA = ('flow_table', 'public_service_roles')
 # Switches of the apply steps, read here the way the policy's are, so that a bad one stops every

@@ -4,7 +4,8 @@
 """Which closing differences are bans by other software (fail2ban, a hand-made ban list).
 
 A ban closes a port the policy opens to a few remote sources: it is decided by a rule outside the
-collection's own table or chains, closes fewer sources than it leaves open, and closes none of the
+collection's own table or chains (or by the collection's own ban sets: a limited port's sources over
+its rate, reported per port), closes fewer sources than it leaves open, and closes none of the
 sources the installation depends on (a peer, a cluster source, an admin source) or that the user
 probes from (outsiders). Anything else that closes an open port stays an availability problem.
 """
@@ -16,11 +17,13 @@ __metaclass__ = type
 import ipaddress
 import re
 
+from ansible_collections.bluemind.firewall.plugins.module_utils import exposure
 from ansible_collections.bluemind.firewall.plugins.module_utils.nftables_view import TABLE as OWN_TABLE
 
 # The ufw backend's rules live in ufw's chains: the collection's own, like its nftables table.
 OWN_CHAIN_PREFIXES = ('ufw-', 'ufw6-')
 SET_REFERENCE = re.compile(r'@([A-Za-z0-9_.-]+)')
+OWN_BAN_SETS = tuple(exposure.set_names()[1].values())
 
 
 def own(item):
@@ -28,6 +31,12 @@ def own(item):
     if item.get('table') is None:
         return True
     return item['table'].split(' ')[1] == OWN_TABLE or str(item.get('chain')).startswith(OWN_CHAIN_PREFIXES)
+
+
+def own_ban(item):
+    """Whether the collection's own ban sets (a limited port's) decide this difference."""
+    return (item.get('table') is not None and item['table'].split(' ')[1] == OWN_TABLE
+            and named_set(item) in OWN_BAN_SETS)
 
 
 def named_set(item):
@@ -56,6 +65,8 @@ def protected_sources(expected, family, outsiders):
 
 def software(item, name):
     """Who wrote the rule, as far as its names tell: fail2ban names its chains, tables and sets f2b-/addr-set-."""
+    if own_ban(item):
+        return 'limited port'
     names = (item.get('table') or '', item.get('chain') or '', name or '')
     if any('f2b' in text or text.startswith(('addr-set-', 'addr6-set-')) for text in names):
         return 'fail2ban'
@@ -66,6 +77,20 @@ def about(item, name, count):
     where = ('set %s (%s, chain %s)' % (name, item['table'], item['chain']) if name
              else 'chain %s (%s)' % (item['chain'], item['table']))
     return '%s %s: %d address%s banned' % (software(item, name), where, count, '' if count == 1 else 'es')
+
+
+def own_about(found, count):
+    """'submission: 3 sources banned now (limited port, set bans_v4)'."""
+    return '%s: %d source%s banned now (limited port, set %s)' % (
+        ', '.join(found['services']) or 'port %s' % found['port'], count, '' if count == 1 else 's', found['set'])
+
+
+def own_sources(networks):
+    """The sources of the collection's bans: an IPv6 one is the /64 its element holds, whatever the
+    rules before the ban (the cluster's, never limited) take out of it; IPv4 ones are addresses."""
+    return sorted(set(network.supernet(new_prefix=exposure.IPV6_SOURCE_PREFIX)
+                      if network.version == 6 and network.prefixlen > exposure.IPV6_SOURCE_PREFIX else network
+                      for network in networks))
 
 
 def _text(network):
@@ -79,7 +104,11 @@ def _finding(items, networks):
     name = named_set(first)
     ports = sorted(set(tuple(item) for entry in items for item in entry['port_ranges']))
     found = dict(first)
-    count = sum(network.num_addresses for network in networks)
+    if own_ban(first):
+        networks = own_sources(networks)
+    # An own ban holds sources (an IPv6 one, a /64): counted as sources, not addresses.
+    count = (len(networks) if own_ban(first) and first['family'] == 'ipv6'
+             else sum(network.num_addresses for network in networks))
     found.update({
         'kind': 'banned',
         'set': name,
@@ -96,7 +125,7 @@ def _finding(items, networks):
         'port': ','.join(str(a) if a == b else '%d-%d' % (a, b) for a, b in ports) or first['port'],
         'services': sorted(set(service for entry in items for service in entry['services'])),
     })
-    found['about'] = about(first, name, count)
+    found['about'] = (own_about(found, count) if own_ban(first) else about(first, name, count))
     return found
 
 
@@ -106,17 +135,23 @@ def separate(blocked, expected, outsiders, remote_size):
     groups = {}
     kept = []
     for item in blocked:
-        if own(item):
+        if own(item) and not own_ban(item):
             kept.append(item)
             continue
         key = (item['table'], item['chain'], named_set(item), item['family'])
+        if own_ban(item):
+            # The collection's bans are kept per port: one finding per limited port and family.
+            key += (str(item['port_ranges']),)
         groups.setdefault(key, []).append(item)
     found = []
-    for (dummy, dummy, dummy, family), items in sorted(groups.items(), key=lambda pair: str(pair[0])):
+    for key, items in sorted(groups.items(), key=lambda pair: str(pair[0])):
+        family = key[3]
         networks = sorted(set(ipaddress.collapse_addresses(
             network for item in items for network in _networks(item['sources']))))
         covered = sum(network.num_addresses for network in networks)
-        if covered * 2 >= remote_size[family] or _overlaps(networks, protected_sources(expected, family, outsiders)):
+        # The collection's own bans are sources over a limited port's rate, however many they are.
+        too_many = covered * 2 >= remote_size[family] and not own_ban(items[0])
+        if too_many or _overlaps(networks, protected_sources(expected, family, outsiders)):
             kept.extend(items)
         else:
             found.append(_finding(items, networks))

@@ -177,6 +177,12 @@ def _module_atoms(module, option, arguments, version, ipsets):
         return [NEVER]
     if module == 'hashlimit':
         return [NEVER] if option == '--hashlimit-above' else []
+    if module == 'recent':
+        # A hit count is a rate (ufw's limit: the 6th new connection in 30 s), read as not reached, as
+        # --hashlimit-above; without one, --update and --rcheck test a list of sources: unknown.
+        if option == '--hitcount':
+            return [NEVER]
+        return None if option in ('--update', '--rcheck') else []
     if module in ('icmp', 'icmp6') and option in ('--icmp-type', '--icmpv6-type'):
         return _icmp_type(value, version)
     if (module, option) in (('hl', '--hl-eq'), ('ttl', '--ttl-eq')) and value.isdigit():

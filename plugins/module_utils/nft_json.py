@@ -16,10 +16,12 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import ipaddress
 import json
 import re
 
-from ansible_collections.bluemind.firewall.plugins.module_utils import packet_space as space
+from ansible_collections.bluemind.firewall.plugins.module_utils import exposure, packet_space as space
+from ansible_collections.bluemind.firewall.plugins.module_utils.nftables_view import TABLE as OWN_TABLE
 from ansible_collections.bluemind.firewall.plugins.module_utils.packet_space import (
     CT, DADDR, DPORT, EXTHDR, FAMILY, FLAGS, PROTO, SADDR, SPORT, TTL, TYPE, CODE,
 )
@@ -41,6 +43,10 @@ _HARMLESS_MANGLE = {'meta': ('mark', 'priority', 'nftrace', 'secmark'),
                     'ct': ('mark', 'label', 'event', 'expiration', 'zone'),
                     'payload': (('ip', 'dscp'), ('ip', 'ecn'), ('ip6', 'dscp'), ('ip6', 'ecn'), ('ip6', 'flowlabel'))}
 _FAMILIES = {'ip': 4, 'ip6': 6}
+# Sets that rules add to whose elements are read as what they hold when listed: the collection's ban
+# sets. A packet adds itself to one only when over its port's rate, which a first packet never is
+# here (see _exceeded), so the listed bans are the bans it meets.
+CURRENT_ELEMENTS = frozenset(('inet', OWN_TABLE, name) for name in exposure.set_names()[1].values())
 _TRANSPORT = {'tcp': 6, 'udp': 17, 'sctp': 132, 'dccp': 33, 'udplite': 136}
 _ICMP = {'icmp': (4, 1, space.ICMP_TYPES), 'icmpv6': (6, 58, space.ICMPV6_TYPES)}
 _NFPROTO = {'ipv4': 4, 'ipv6': 6, 'ip': 4, 'ip6': 6}
@@ -203,7 +209,26 @@ def _field(expression):
         inner = _field(expression['&'][0])
         if isinstance(inner, tuple) and inner[0] == 'tcp flags':
             return ('tcp flags', inner[1], expression['&'][1])
+        length = _prefix_length(expression['&'][1])
+        if isinstance(inner, _Field) and inner.kind in ('ipv4', 'ipv6') and inner.wrap is None and length is not None:
+            # An address cut to its network (the collection's bans key an IPv6 source by its /64).
+            masked = _Field(inner.prefix, inner.dim, inner.kind)
+            masked.prefix_length = length
+            return masked
     return None
+
+
+def _prefix_length(mask):
+    """The prefix length of a netmask written as an address (ffff:ffff:ffff:ffff:: is 64), else None."""
+    if not isinstance(mask, str):
+        return None
+    try:
+        number = int(ipaddress.ip_address(mask))
+        bits = 32 if '.' in mask else 128
+    except ValueError:
+        return None
+    ones = bin(number)[2:].zfill(bits)
+    return ones.index('0') if '0' in ones and '1' not in ones[ones.index('0'):] else (bits if '0' not in ones else None)
 
 
 def _elements(right, table):
@@ -234,7 +259,13 @@ def _intervals(field, values):
     if field.kind in ('ipv4', 'ipv6'):
         if values.kinds() - set([field.kind]):
             return None
-        return values.intervals(field.kind)
+        found = values.intervals(field.kind)
+        length = getattr(field, 'prefix_length', None)
+        if length is not None:
+            # A masked address equals a value when the address lies in the value's network.
+            host_bits = (1 << ((32 if field.kind == 'ipv4' else 128) - length)) - 1
+            found = space.interval_set((first & ~host_bits, last | host_bits) for first, last in found)
+        return found
     ranges = list(values.intervals('int'))
     for name in values.names:
         if name not in field.names:
@@ -549,6 +580,8 @@ def read_tables(document, skip=(), devices=None):
             table.sets[body['name']] = _NamedSet(body)
     for family, name, updated in _updated_sets(items):
         found = tables.get((family, name))
+        if (family, name, updated) in CURRENT_ELEMENTS:
+            continue
         if found is not None and updated in found.sets:
             found.sets[updated].opaque = found.sets[updated].updated = True
     for item in items:

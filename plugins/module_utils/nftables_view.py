@@ -11,6 +11,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.bluemind.firewall.plugins.module_utils import exposure
 from ansible_collections.bluemind.firewall.plugins.module_utils.policy import (
     ADMIN, ANY_IPV4, ANY_IPV6, CALLERS_PREFIX, CLUSTER, EVERYONE, PORT_PROTOCOLS, PROTOCOLS, comment_text,
     merged_port_ranges, port_text)
@@ -90,6 +91,8 @@ def nftables_view(policy):
     for family, set_type, _match, suffix, _any in _FAMILIES:
         sets.append({'name': 'cluster_hosts_' + suffix, 'type': set_type,
                      'elements': policy['sources'][CLUSTER][family], 'labels': peer_labels})
+    dynamic_sets, protection_rules = _protection(policy)
+    rules[:0] = protection_rules
 
     # Roles mode: one pair of host sets per set of callers that the flows admit (callers_1, ...).
     callers = sorted(set(p['allow'] for p in policy['ports'] if p['allow'].startswith(CALLERS_PREFIX)))
@@ -99,6 +102,13 @@ def nftables_view(policy):
         hosts_sets[audience] = 'callers_%d_hosts' % index
         hosts = [host for host in audience[len(CALLERS_PREFIX):].split(',') if host]
         words[audience] = 'from %s only' % ', '.join(hosts + (['cluster sources'] if policy.get('cluster_sources') else []))
+    # A private service: its listed sources and the cluster (private_1, ...).
+    privates = sorted(set(p['allow'] for p in policy['ports'] if p['allow'].startswith(exposure.PRIVATE_PREFIX)))
+    for index, audience in enumerate(privates, 1):
+        hosts_sets[audience] = 'private_%d_hosts' % index
+        words[audience] = 'private to its sources and the cluster (%s)' % audience[len(exposure.PRIVATE_PREFIX):]
+    callers += privates
+    for audience in callers:
         for family, set_type, _match, suffix, _any in _FAMILIES:
             sets.append({'name': '%s_%s' % (hosts_sets[audience], suffix), 'type': set_type,
                          'elements': policy['sources'][audience][family], 'labels': peer_labels})
@@ -128,7 +138,69 @@ def nftables_view(policy):
         log = {'rate': LOG_RATE, 'prefix': LOG_PREFIX}
     for item in sets:
         item['listing'] = ', '.join(_labelled(item['elements'], item.pop('labels', {})))
-    return {'table': TABLE, 'sets': sets, 'rules': rules, 'log': log}
+    return {'table': TABLE, 'sets': sets, 'rules': rules, 'log': log, 'dynamic_sets': dynamic_sets}
+
+
+# The key a meter or a ban is kept under, per family: the source (its /64 in IPv6, where one host
+# holds a whole /64) and the port, so that a ban closes the one port its source flooded.
+_METER_KEYS = {'ipv4': 'ip saddr . tcp dport', 'ipv6': 'ip6 saddr & ffff:ffff:ffff:ffff:: . tcp dport'}
+
+
+def _protection(policy):
+    """(dynamic sets, rules) of the limited ports: per family, first who is never limited (the
+    cluster, the address Ansible connects from, for SSH the admin sources) is let in, then a banned
+    source is dropped, then a source over its port's rate is banned and dropped. The accept rules
+    that follow let the others in. Only TCP ports are limited (a ban is keyed by the TCP port)."""
+    meters = (policy.get('protection') or {}).get('meters') or {}
+    bans = (policy.get('protection') or {}).get('bans') or {}
+    limited = [p for p in policy['ports'] if p.get('exposure') == exposure.LIMITED and p['proto'] == 'tcp'
+               and p.get('limit')]
+    if not limited or not meters or not bans:
+        return [], []
+    groups = {}
+    for port in limited:
+        limit = port['limit']
+        groups.setdefault((limit['rate'], limit['burst'], limit['ban_seconds']), []).append(port)
+    longest_ban = max(port['limit']['ban_seconds'] for port in limited)
+    # A meter's entry must outlive the time its source needs to use up its burst at the rate, else
+    # an expired entry would hand a fresh burst to a source that keeps going.
+    meter_seconds = max([60] + [-(-60 * port['limit']['burst'] // port['limit']['rate']) + 60 for port in limited])
+    ranges = merged_port_ranges(limited)
+    every_limited = '{ %s }' % ', '.join(port_text(first, last) for first, last in ranges)
+    dynamic_sets = []
+    rules = []
+    for family, set_type, match, suffix, any_net in _FAMILIES:
+        if family not in meters or family not in bans:
+            continue
+        key = _METER_KEYS[family]
+        dynamic_sets.append({'name': meters[family], 'type': '%s . inet_service' % set_type, 'size': exposure.METER_SIZE,
+                             'timeout': '%ds' % meter_seconds})
+        dynamic_sets.append({'name': bans[family], 'type': '%s . inet_service' % set_type, 'size': exposure.BAN_SIZE,
+                             'timeout': '%ds' % longest_ban})
+        nfproto = 'meta nfproto %s' % family
+        rules.append({'match': '%s @cluster_hosts_%s tcp dport %s' % (match, suffix, every_limited),
+                      'comment': 'limited ports: the cluster is never limited'})
+        controller = (policy['sources'].get(exposure.CONTROLLER) or {}).get(family) or []
+        if controller:
+            rules.append({'match': '%s { %s } tcp dport %d' % (match, ', '.join(controller), policy['ssh_port']),
+                          'comment': 'management SSH: the address Ansible connects from is never limited'})
+        admin = policy['sources'][ADMIN][family]
+        ssh = [port for port in limited if port['service'] == 'ssh']
+        if ssh and admin and admin != [any_net]:
+            rules.append({'match': '%s @admin_hosts_%s tcp dport %d' % (match, suffix, policy['ssh_port']),
+                          'comment': 'management SSH: the admin sources are never limited'})
+        rules.append({'match': '%s %s @%s' % (nfproto, key, bans[family]), 'verdict': 'drop',
+                      'comment': 'limited ports: a banned source is dropped until its ban ends'})
+        for (rate, burst, ban), ports in sorted(groups.items()):
+            listed = ', '.join(port_text(first, last) for first, last in merged_port_ranges(ports))
+            services = ', '.join(sorted(set(port['service'] for port in ports)))
+            words = (nfproto, listed, meters[family], key, rate, burst, bans[family], key, ban)
+            rules.append({'match': '%s tcp dport { %s } update @%s { %s limit rate over %d/minute burst %d packets } '
+                                   'add @%s { %s timeout %ds }' % words,
+                          'verdict': 'drop',
+                          'comment': _comment('limited %s: over %d a minute, burst %d: banned %ds' % (
+                              services, rate, burst, ban))})
+    return dynamic_sets, rules
 
 
 def _comment(words):

@@ -16,7 +16,7 @@ import difflib
 import ipaddress
 import re
 
-from ansible_collections.bluemind.firewall.plugins.module_utils import server_roles
+from ansible_collections.bluemind.firewall.plugins.module_utils import exposure, server_roles
 
 # The record's schema. 2 adds extra rules, drop logging and the BlueMind settings; 3 (record.py says
 # what) where addresses came from, written-out extra ports, and this round's protections and backend.
@@ -727,6 +727,7 @@ def build_policy(port_table, settings, cluster, flow_data=None):
     for name, hosts in callers.items():
         sources[name] = networks_by_family([ipaddress.ip_network(address) for host in hosts
                                             for address in peers.get(host, ())] + cluster_sources)
+    protection = _exposure(settings, backend, port_table, ports, sources, peer_networks + cluster_sources)
     return {
         'schema': SCHEMA_VERSION,
         'backend': backend,
@@ -741,7 +742,60 @@ def build_policy(port_table, settings, cluster, flow_data=None):
         'rules': rules,
         'log_drops': log_drops,
         'bluemind': {'version': version, 'flows': flows, 'roles': host_roles},
+        'protection': protection,
     }
+
+
+def _exposure(settings, backend, port_table, ports, sources, cluster_networks):
+    """Sets each port's exposure (and a limited port's limit, a private port's audience) from
+    bluemind_firewall_exposure; returns the record's protection.
+
+    Only a port open to everyone (and SSH) takes a limit or a private audience: on a back end behind
+    an edge (bluemind_firewall_public: false) the setting of the installation changes nothing. A
+    private port stays open to the cluster, which reaches every port of the host anyway."""
+    known = set(entry.get('service') for entry in port_table) | set(item['service'] for item in ports)
+    admin_everyone = sources[ADMIN] == {'ipv4': [ANY_IPV4], 'ipv6': [ANY_IPV6]}
+    try:
+        chosen = exposure.read_setting(settings.get('exposure'), known, backend)
+        for service, mode in exposure.default_modes(admin_everyone).items():
+            if service not in chosen:
+                chosen[service] = exposure.read_setting({service: mode}, known, backend)[service]
+    except exposure.ExposureError as exc:
+        raise PolicyError(str(exc))
+    limited = False
+    for item in ports:
+        item['exposure'] = exposure.PUBLIC
+        wanted = chosen.get(item['service'])
+        if not wanted or item['allow'] not in (EVERYONE, ADMIN):
+            continue
+        if wanted['mode'] == exposure.LIMITED and item['proto'] != 'tcp':
+            # A limit counts new TCP connections: a service's UDP port stays public.
+            continue
+        item['exposure'] = wanted['mode']
+        if wanted['mode'] == exposure.LIMITED:
+            item['limit'] = dict(wanted['limit'])
+            limited = True
+        elif wanted['mode'] == exposure.PRIVATE:
+            audience = exposure.PRIVATE_PREFIX + item['service']
+            item['allow'] = audience
+            sources[audience] = networks_by_family(list(wanted['sources']) + list(cluster_networks))
+    for service, wanted in sorted(chosen.items()):
+        opened = [item for item in ports if item['service'] == service and item['allow'] in (EVERYONE, ADMIN)]
+        if wanted['mode'] == exposure.LIMITED and opened and all(item['proto'] != 'tcp' for item in opened):
+            raise PolicyError('%s.%s: limited is for TCP ports (a limit counts new connections), and %s opens only '
+                              '%s; make it public or private. Nothing was changed.' % (
+                                  exposure.VARIABLE, service, service,
+                                  ', '.join('%s/%s' % (item['port'], item['proto']) for item in opened)))
+    # Ansible reaches the host over SSH only: its address is exempt there, and recorded only while SSH is
+    # limited, so that runs from another admin address change nothing otherwise.
+    client = exposure.controller_address(settings.get('ssh_connection'))
+    ssh_limited = any(item['service'] == 'ssh' and item['exposure'] == exposure.LIMITED for item in ports)
+    if ssh_limited and client is not None:
+        sources[exposure.CONTROLLER] = networks_by_family([ipaddress.ip_network(client)])
+    meters, bans = exposure.set_names()
+    if not limited or backend != 'nftables':
+        meters, bans = {}, {}
+    return {'meters': meters, 'bans': bans, 'fail2ban': False}
 
 
 def open_ssh(policy):
@@ -774,8 +828,12 @@ def summary(record):
     for audience in callers:
         hosts = [host for host in audience[len(CALLERS_PREFIX):].split(',') if host]
         words[audience] = 'from %s' % (', '.join(hosts) or 'the cluster sources')
+    # A private service: to its own sources (and the cluster).
+    privates = sorted(audience for audience in groups if str(audience).startswith(exposure.PRIVATE_PREFIX))
+    for audience in privates:
+        words[audience] = 'to the sources of %s' % audience[len(exposure.PRIVATE_PREFIX):]
     parts = ['%s: %s' % (words[audience], ', '.join(groups[audience]))
-             for audience in [EVERYONE, CLUSTER] + callers + [ADMIN] if groups.get(audience)]
+             for audience in [EVERYONE, CLUSTER] + callers + privates + [ADMIN] if groups.get(audience)]
     extras = [_rule_words(rule, record.get('sources') or {}) for rule in record.get('rules') or []]
     if extras:
         parts.append('extra rules: %s' % ', '.join(extras))

@@ -22,7 +22,9 @@ cluster_sources, sources, ports, rules, log_drops, bluemind, and the backend's o
 - ports[].exposure: 'public' (schema 2's only kind), 'limited' or 'private'; a limited port has
   ports[].limit {rate, burst, ban_seconds}; a private port's allow names its own audience
   ('private:SERVICE') under sources. protection: {'meters': {family: set name}, 'bans': {family: set
-  name}, 'fail2ban': bool} names the dynamic sets whose elements verify reports as bans.
+  name}, 'fail2ban': bool} names the dynamic sets whose elements verify reports as bans (empty
+  mappings without a limited port, and with ufw, whose limit keeps no set). sources.controller: the
+  address Ansible connected from, never limited on SSH, written only while SSH is limited.
 - firewalld: {'zone', 'policies', 'ipsets': {audience: {family: name}}}, beside nftables and ufw, for
   the firewalld backend.
 """

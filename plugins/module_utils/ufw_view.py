@@ -16,6 +16,7 @@ import binascii
 import ipaddress
 import shlex
 
+from ansible_collections.bluemind.firewall.plugins.module_utils import exposure
 from ansible_collections.bluemind.firewall.plugins.module_utils.policy import (
     ADMIN, ANY_IPV4, ANY_IPV6, CALLERS_PREFIX, CLUSTER, EVERYONE, PROTOCOLS, comment_text, merged_port_ranges)
 
@@ -83,14 +84,33 @@ def ufw_rules(policy):
     hold for this policy, in order."""
     rules = []
     ssh = str(policy['ssh_port'])
-    for source in _sources(policy['sources'][ADMIN]):
-        rules.append({'proto': 'tcp', 'ports': ssh, 'source': source, 'comment': '%s ssh' % MARK})
-    # Roles mode: one audience per set of callers that the flows admit, named by those hosts.
+    # A limited port open to everyone: ufw's own `limit` (its fixed rate, which the policy checked),
+    # after the allow rules of who is never limited (ufw takes the first rule that matches).
+    limited = [p for p in policy['ports'] if p.get('exposure') == exposure.LIMITED and p['proto'] == 'tcp'
+               and (p['allow'] == EVERYONE or (p['allow'] == ADMIN and _sources(policy['sources'][ADMIN]) == [ANY]))]
+    if limited:
+        groups = port_groups(merged_port_ranges(limited))
+        for source in _sources(policy['sources'][CLUSTER]):
+            for ports in groups:
+                rules.append({'proto': 'tcp', 'ports': ports, 'source': source,
+                              'comment': '%s never limited' % MARK})
+        for source in _sources(policy['sources'].get(exposure.CONTROLLER) or {'ipv4': [], 'ipv6': []}):
+            rules.append({'proto': 'tcp', 'ports': ssh, 'source': source, 'comment': '%s never limited' % MARK})
+        for ports in groups:
+            rules.append({'action': 'limit', 'proto': 'tcp', 'ports': ports, 'source': ANY,
+                          'comment': '%s limited' % MARK})
+    if not any(p['service'] == 'ssh' for p in limited):
+        for source in _sources(policy['sources'][ADMIN]):
+            rules.append({'proto': 'tcp', 'ports': ssh, 'source': source, 'comment': '%s ssh' % MARK})
+    # Roles mode: one audience per set of callers that the flows admit, named by those hosts; a
+    # private service, one per service (its sources and the cluster).
     callers = sorted(set(p['allow'] for p in policy['ports'] if p['allow'].startswith(CALLERS_PREFIX)))
+    callers += sorted(set(p['allow'] for p in policy['ports'] if p['allow'].startswith(exposure.PRIVATE_PREFIX)))
     for audience in [EVERYONE, CLUSTER] + callers:
         sources = [ANY] if audience == EVERYONE else _sources(policy['sources'][audience])
         for proto in PROTOCOLS:
-            ranges = merged_port_ranges(p for p in policy['ports'] if p['allow'] == audience and p['proto'] == proto)
+            ranges = merged_port_ranges(p for p in policy['ports'] if p['allow'] == audience and p['proto'] == proto
+                                        and p not in limited)
             for source in sources:
                 for ports in port_groups(ranges):
                     rules.append({'proto': proto, 'ports': ports, 'source': source,
@@ -161,9 +181,15 @@ def current_key(rule):
             rule['direction'])
 
 
+def _action(rule):
+    """allow, or limit for a limited port (ufw's own rate)."""
+    return rule.get('action') or 'allow'
+
+
 def _is_simple_allow(rule):
-    """An allow ufw records as one of the collection's could be: inbound, no source port."""
-    return rule['action'] == 'allow' and rule['direction'].split('_')[0] == 'in' and rule['source_ports'] == 'any'
+    """An allow (or limit) ufw records as one of the collection's could be: inbound, no source port."""
+    return (rule['action'] in ('allow', 'limit') and rule['direction'].split('_')[0] == 'in'
+            and rule['source_ports'] == 'any')
 
 
 def plan(wanted, current):
@@ -174,19 +200,22 @@ def plan(wanted, current):
     stands for it: adding ours would make ufw put our mark on the administrator's rule, which a later
     change or a rollback would then delete. Where it covers one family only, ours is added for the
     other family alone."""
-    present = set(current_key(rule) for rule in current if rule['ours'] and _is_simple_allow(rule))
-    admins = set(current_key(rule) for rule in current if not rule['ours'] and _is_simple_allow(rule))
+    # Keyed with their action: an allow that becomes a limit (or back) is deleted and added again.
+    present = set(current_key(rule) + (_action(rule),) for rule in current if rule['ours'] and _is_simple_allow(rule))
+    admins = set(current_key(rule) + (_action(rule),) for rule in current
+                 if not rule['ours'] and _is_simple_allow(rule))
     add = []
     for rule in wanted:
-        missing = [key for key in rule_keys(rule) if key not in present]
+        missing = [key for key in rule_keys(rule) if key + (_action(rule),) not in present]
         if not missing:
             continue
-        if not any(key in admins for key in missing):
+        if not any(key + (_action(rule),) in admins for key in missing):
             add.append(rule)
             continue
-        add.extend(dict(rule, source=key[3]) for key in missing if key not in admins)
-    wanted_keys = set(key for rule in wanted for key in rule_keys(rule))
-    delete = [rule for rule in current if rule['ours'] and not (_is_simple_allow(rule) and current_key(rule) in wanted_keys)]
+        add.extend(dict(rule, source=key[3]) for key in missing if key + (_action(rule),) not in admins)
+    wanted_keys = set(key + (_action(rule),) for rule in wanted for key in rule_keys(rule))
+    delete = [rule for rule in current if rule['ours'] and not (
+        _is_simple_allow(rule) and current_key(rule) + (_action(rule),) in wanted_keys)]
     return add, delete
 
 
@@ -201,11 +230,12 @@ def _interface_words(direction):
 def owned(wanted, current):
     """The wanted rules as the collection holds them once planned, one per family: without those an
     administrator's identical rule stands for (the off switch must never delete the administrator's)."""
-    admins = set(current_key(rule) for rule in current if not rule['ours'] and _is_simple_allow(rule))
+    admins = set(current_key(rule) + (_action(rule),) for rule in current
+                 if not rule['ours'] and _is_simple_allow(rule))
     found = []
     for rule in wanted:
         for key in rule_keys(rule):
-            if key not in admins:
+            if key + (_action(rule),) not in admins:
                 found.append(dict(rule, source=key[3], destination=key[4]))
     return found
 
@@ -233,7 +263,7 @@ def add_command(rule):
     source = [] if rule['source'] == ANY else ['from', rule['source']]
     destination = rule.get('destination') or ANY
     ports = [] if rule['ports'] == ANY else ['port', rule['ports']]
-    return (['allow'] + interface + ['proto', rule['proto']] + source + ['to', destination] + ports
+    return ([_action(rule)] + interface + ['proto', rule['proto']] + source + ['to', destination] + ports
             + ['comment', rule['comment']])
 
 
@@ -248,7 +278,7 @@ def delete_command(rule):
 
 def undo_add_commands(rule):
     """Deletes a wanted rule that was added, in each family it went to."""
-    return [delete_command({'action': 'allow', 'proto': proto, 'source': source, 'destination': destination,
+    return [delete_command({'action': _action(rule), 'proto': proto, 'source': source, 'destination': destination,
                             'ports': ports, 'direction': direction})
             for dummy, proto, ports, source, destination, direction in rule_keys(rule)]
 

@@ -129,6 +129,10 @@ options:
     type: bool
     default: true
     version_added: 0.4.0
+  exposure:
+    description: See the role's C(bluemind_firewall_exposure).
+    type: dict
+    version_added: 0.7.0
   confirm:
     description: The role's C(bluemind_firewall_confirm), read here so that a bad value stops every host before any change.
     type: bool

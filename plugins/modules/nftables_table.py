@@ -195,7 +195,7 @@ import stat
 import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.bluemind.firewall.plugins.module_utils import backends, change, host_files, nftables_view, record
+from ansible_collections.bluemind.firewall.plugins.module_utils import backends, change, exposure, host_files, nftables_view, record
 from ansible_collections.bluemind.firewall.plugins.module_utils.nftables_view import INCLUDE_GLOB, fallback_paths
 
 # Added to the system's /etc/nftables.conf, and removed with the collection: the include matches the link
@@ -352,10 +352,13 @@ class NftablesTable(object):
                 result['listing_sha256'] = recorded_sha
             return result
 
+        # The bans of limited ports live only in the kernel: the transaction that replaces the table,
+        # and the one that would put it back, add them again with the time they have left.
+        bans = self.kept_bans() if load else ''
         work = change.Change(self.module, self.params['state_dir'], change.marker_path(self.params['record_path']))
         work.begin()
         # Whatever else is in the ruleset is not ours to restore: only this table goes back.
-        work.on_rollback([self.nft, '-f', work.save_text('previous.nft', self.replacing(live or ''))])
+        work.on_rollback([self.nft, '-f', work.save_text('previous.nft', self.replacing(live or '') + bans)])
         work.arm(p['confirm_timeout'] if load else 0)
         listing_sha = recorded_sha
         try:
@@ -363,7 +366,7 @@ class NftablesTable(object):
                 # One transaction: the file's own "delete table" and the new table commit together or
                 # not at all. A ufw being replaced stays active until the change is confirmed: until then
                 # a packet must pass both, so nothing opens that either closes.
-                work.run([self.nft, '-f', work.save_text('new.nft', p['ruleset'])],
+                work.run([self.nft, '-f', work.save_text('new.nft', p['ruleset'] + bans)],
                          what='nft -f (the kernel rejected the ruleset)')
                 listing = self.live_listing()
                 listing_sha = hashlib.sha256(listing.encode()).hexdigest()
@@ -408,6 +411,16 @@ class NftablesTable(object):
         result['listing_sha256'] = listing_sha
         result['recorded'] = not result['pending'] or current_record is not None
         return result
+
+    def kept_bans(self):
+        """The live bans of the sets the new record names, as `add element` lines."""
+        lines = []
+        for name in sorted(((self.params['record'].get('protection') or {}).get('bans') or {}).values()):
+            rc, out, dummy = self.run([self.nft, '-j', 'list', 'set', 'inet', self.params['table'], name],
+                                      check_rc=False)
+            if rc == 0:
+                lines.extend(exposure.kept_bans(self.params['table'], name, out, self.params['record']))
+        return ''.join(lines)
 
     def nftables_dropin(self):
         """(path, content) of the drop-in that makes nftables.service load the table again after

@@ -29,7 +29,10 @@ def states():
 
 def policy(state):
     """The record the state was checked against: the ufw backend's for the states recorded on it; for
-    the schema1_ states, the record and rules an earlier version (record schema 1) wrote."""
+    the schema1_ states, the record and rules an earlier version (record schema 1) wrote; a state with a
+    policy.json of its own (limited_bans), that one."""
+    if read(state, 'policy.json'):
+        return json.loads(read(state, 'policy.json'))
     ufw = 'ufw_backend' in state or state == 'legacy_table'
     name = ('policy_ufw' if ufw else 'policy') + ('_schema1' if state.startswith('schema1_') else '') + '.json'
     return json.loads(read(name))

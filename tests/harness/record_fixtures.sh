@@ -35,27 +35,11 @@ ansible-playbook -i "$inventory" bluemind.firewall.site >/dev/null
 on() { podman exec rec1 sh -c "$1"; }
 podman cp "$root/molecule/shared/files/foreign_rules.sh" rec1:/usr/local/bin/foreign_rules
 reset() { on 'nft flush ruleset && nft -f /etc/bluemind-firewall/bluemind_firewall.nft'; }
+# shellcheck source=tests/harness/fixture_listings.sh
+. "$root/tests/harness/fixture_listings.sh"
 record() {
-  local name=$1
-  mkdir -p "$out/$name"
-  on 'nft -j list ruleset' | python3 -m json.tool --indent 1 > "$out/$name/nft.json"
-  on 'nft list chains' > "$out/$name/nft-chains.txt"
-  on 'iptables-save' | { grep -v '^#' || true; } > "$out/$name/iptables-save.txt"
-  on 'ip6tables-save' | { grep -v '^#' || true; } > "$out/$name/ip6tables-save.txt"
-  # What the verify module reads besides the rules: addresses, routes, links, forwarding; legacy
-  # tables and ipsets only where the state has them. (The $(...) below run in the container.)
-  # shellcheck disable=SC2016
-  on 'printf "{\"address\": %s, \"route4\": %s, \"route6\": %s, \"link\": %s, \"forwarding\": {\"4\": %s, \"6\": %s}}" "$(ip -j address show)" "$(ip -j -4 route show table main)" "$(ip -j -6 route show table main)" "$(ip -j link show)" "$(cat /proc/sys/net/ipv4/ip_forward)" "$(cat /proc/sys/net/ipv6/conf/all/forwarding)"' \
-    | python3 -m json.tool --indent 1 > "$out/$name/host.json"
-  if [ -n "$(on 'cat /proc/net/ip_tables_names')" ]; then
-    on 'iptables-legacy-save' | { grep -v '^#' || true; } > "$out/$name/iptables-legacy-save.txt"
-    on 'ip6tables-legacy-save' | { grep -v '^#' || true; } > "$out/$name/ip6tables-legacy-save.txt"
-  fi
-  # shellcheck disable=SC2016
-  if on 'command -v ipset >/dev/null && [ -n "$(ipset list -n)" ]'; then
-    on 'ipset save' > "$out/$name/ipset-save.txt"
-  fi
-  echo "recorded $name"
+  record_listings rec1 "$out/$1"
+  echo "recorded $1"
 }
 
 # The record the role wrote: the expected policy of rec1 in every state below.

@@ -34,7 +34,16 @@ def render(result):
 
 def test_default_policy(port_table):
     result = view(port_table)
+    # SSH is limited while everyone may reach it: its protection comes before every accept rule.
     assert matches(result) == [
+        'ip saddr @cluster_hosts_v4 tcp dport { 22 }',
+        'meta nfproto ipv4 ip saddr . tcp dport @bans_v4',
+        'meta nfproto ipv4 tcp dport { 22 } update @meters_v4 { ip saddr . tcp dport limit rate over 10/minute burst 5 '
+        'packets } add @bans_v4 { ip saddr . tcp dport timeout 600s }',
+        'ip6 saddr @cluster_hosts_v6 tcp dport { 22 }',
+        'meta nfproto ipv6 ip6 saddr & ffff:ffff:ffff:ffff:: . tcp dport @bans_v6',
+        'meta nfproto ipv6 tcp dport { 22 } update @meters_v6 { ip6 saddr & ffff:ffff:ffff:ffff:: . tcp dport limit '
+        'rate over 10/minute burst 5 packets } add @bans_v6 { ip6 saddr & ffff:ffff:ffff:ffff:: . tcp dport timeout 600s }',
         'tcp dport 22',
         'tcp dport @everyone_tcp_ports',
         'ip saddr @cluster_hosts_v4 tcp dport @cluster_tcp_ports',

@@ -24,11 +24,14 @@ def test_port_groups_hold_at_most_15_slots_a_range_taking_two():
 
 
 def test_the_default_policy_as_ufw_rules(port_table):
-    rules = ufw_view.ufw_rules(policy(port_table))
-    assert rules[:2] == [
-        {'proto': 'tcp', 'ports': '22', 'source': 'any', 'comment': 'bluemind-firewall ssh'},
+    rules = ufw_view.ufw_rules(policy(port_table, backend='ufw'))
+    # SSH open to everyone is limited (ufw's limit), the cluster let in before the limit.
+    assert rules[:5] == [
+        {'proto': 'tcp', 'ports': '22', 'source': source, 'comment': 'bluemind-firewall never limited'}
+        for source in ('192.0.2.10', '192.0.2.11', '2001:db8::10')] + [
+        {'action': 'limit', 'proto': 'tcp', 'ports': '22', 'source': 'any', 'comment': 'bluemind-firewall limited'},
         {'proto': 'tcp', 'ports': '25,443', 'source': 'any', 'comment': 'bluemind-firewall everyone'}]
-    cluster = rules[2:]
+    cluster = rules[5:]
     assert {rule['source'] for rule in cluster} == {'192.0.2.10', '192.0.2.11', '2001:db8::10'}
     assert all(rule['comment'] == 'bluemind-firewall cluster' and slots(rule['ports']) <= 15 for rule in cluster)
     internal = set()
@@ -46,7 +49,7 @@ def test_bluemind_5_opens_its_own_internal_ports_and_never_its_local_ones(port_t
     rules = ufw_view.ufw_rules(policy(port_table, bluemind_version=5))
     internal = set()
     for rule in rules:
-        if rule['source'] == '192.0.2.10':
+        if rule['source'] == '192.0.2.10' and rule['comment'] == 'bluemind-firewall cluster':
             internal.update(rule['ports'].split(','))
     expected = set(str(entry['port']).replace('-', ':') for entry in port_table
                    if entry['class'] == 'internal' and 5 in entry['versions'])
