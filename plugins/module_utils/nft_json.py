@@ -52,6 +52,12 @@ _ICMP = {'icmp': (4, 1, space.ICMP_TYPES), 'icmpv6': (6, 58, space.ICMPV6_TYPES)
 _NFPROTO = {'ipv4': 4, 'ipv6': 6, 'ip': 4, 'ip6': 6}
 _CT_NAMES = dict((name, index) for index, name in enumerate(space.CT_STATES))
 _ADDRESS_KINDS = {4: 'ipv4', 6: 'ipv6'}
+# nft prints a set statement's own statements (`update @meters { ip saddr limit rate over 10/minute }`)
+# in its JSON from this version on; older ones (Debian 11's 0.9.8, Ubuntu 22.04's 1.0.2) leave them
+# out, and only the text listing still shows whether the rule is a rate limit or a drop of everyone.
+FULL_SET_STATEMENTS = (1, 0, 6)
+_SET_CLAUSE = re.compile(r'\b(?:add|update|delete) @(\S+) \{([^{}]*)\}')
+_OVER = re.compile(r'\b(?:limit rate|quota|ct count) over\b')
 
 
 class _Field(object):
@@ -377,6 +383,52 @@ def _exceeded(argument):
     return isinstance(argument, dict) and bool(argument.get('inv'))
 
 
+def _version(document):
+    info = next((item['metainfo'] for item in document.get('nftables', [])
+                 if isinstance(item, dict) and isinstance(item.get('metainfo'), dict)), {})
+    numbers = re.findall(r'\d+', str(info.get('version', '')))
+    return tuple(int(number) for number in numbers[:3]) or None
+
+
+def lists_set_statements_partly(document):
+    """Whether this `nft -j list ruleset` comes from an nft that leaves set statements' own statements
+    out (or does not say its version): the rules' text listing is then needed to read them."""
+    if isinstance(document, str):
+        document = json.loads(document) if document.strip() else {}
+    version = _version(document) if isinstance(document, dict) else None
+    return version is None or version < FULL_SET_STATEMENTS
+
+
+def rule_texts(listing):
+    """{(family, table, handle): rule} of an `nft -a list ruleset` text listing."""
+    found = {}
+    table = None
+    in_chain = False
+    for line in (listing or '').splitlines():
+        words = line.split()
+        if len(words) >= 3 and words[0] == 'table':
+            table, in_chain = (words[1], words[2]), False
+        elif words[:1] == ['chain']:
+            in_chain = True
+        elif words[:1] == ['}']:
+            in_chain = False
+        elif in_chain and table:
+            match = re.match(r'\s*(.*?)\s*# handle (\d+)\s*$', line)
+            if match:
+                found[table + (int(match.group(2)),)] = match.group(1)
+    return found
+
+
+def _lost_statements(name, text, index):
+    """What the index-th set statement of a rule whose JSON lost its statements adds to the rule: NEVER
+    when its text limits it (`limit rate over`...: a first packet is never over), nothing when its text
+    holds no such condition, MAYBE when the text is not known."""
+    clauses = [clause for clause in _SET_CLAUSE.findall(text or '')]
+    if index >= len(clauses) or clauses[index][0].lstrip('@') != name.lstrip('@'):
+        return [MAYBE]
+    return [NEVER] if _OVER.search(clauses[index][1]) else []
+
+
 def _nested_statements(argument):
     if not isinstance(argument, dict):
         return []
@@ -458,8 +510,11 @@ def _updated_sets(items):
     return found
 
 
-def _rule(item, table, position):
+def _rule(item, table, position, lossy=False, text=None):
+    """lossy: the JSON comes from an nft that leaves set statements' own statements out; text: this
+    rule's text listing, which still has them."""
     atoms = []
+    set_statements = 0
     verdict = target = nat = None
     branches = None
     guess = False
@@ -492,7 +547,11 @@ def _rule(item, table, position):
                 atoms.append(MAYBE)   # a named limit or quota object: whether it is over is not known
             elif _exceeded(argument):
                 atoms.append(NEVER)
+        elif name == 'set' and lossy and isinstance(argument, dict) and 'stmt' not in argument:
+            atoms.extend(_lost_statements(str(argument.get('set', '')), text, set_statements))
+            set_statements += 1
         elif name in ('meter', 'set', 'map'):
+            set_statements += name == 'set'
             if any(isinstance(inner, dict) and any(_exceeded(value) for value in inner.values())
                    for inner in _nested_statements(argument)):
                 atoms.append(NEVER)
@@ -553,11 +612,13 @@ def chain_devices(text):
     return found
 
 
-def read_tables(document, skip=(), devices=None):
+def read_tables(document, skip=(), devices=None, texts=None):
     """Tables of a parsed `nft -j list ruleset`. skip: (family, name) pairs read elsewhere; devices:
-    what chain_devices() read, for the ingress chains whose device the JSON does not give."""
+    what chain_devices() read, for the ingress chains whose device the JSON does not give; texts: what
+    rule_texts() read, for the set statements an older nft's JSON leaves incomplete."""
     if isinstance(document, str):
         document = json.loads(document) if document.strip() else {}
+    lossy = lists_set_statements_partly(document) if isinstance(document, dict) else False
     items = document.get('nftables', []) if isinstance(document, dict) else []
     tables = {}
     for item in items:
@@ -591,7 +652,8 @@ def read_tables(document, skip=(), devices=None):
         table = tables.get((body.get('family'), body.get('table')))
         chain = table.chains.get(body.get('chain')) if table else None
         if chain is not None:
-            chain.rules.append(_rule(body, table, 'handle %s' % body.get('handle')))
+            text = (texts or {}).get((body.get('family'), body.get('table'), body.get('handle')))
+            chain.rules.append(_rule(body, table, 'handle %s' % body.get('handle'), lossy, text))
     return list(tables.values())
 
 

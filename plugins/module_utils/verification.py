@@ -313,9 +313,10 @@ class ExpectedPolicy(object):
 
 
 def live_tables(nft_listing, iptables_listing='', ip6tables_listing='', legacy_listing='', legacy6_listing='',
-                ipsets='', nft_chains=''):
+                ipsets='', nft_chains='', nft_rules=''):
     """Every table of the live ruleset: iptables' own from its save output, the others from nft -j;
-    legacy iptables tables (a separate set of tables beside nf_tables) from iptables-legacy-save."""
+    legacy iptables tables (a separate set of tables beside nf_tables) from iptables-legacy-save;
+    nft_rules: `nft -a list ruleset`, read where nft's JSON leaves set statements incomplete."""
     tables = []
     readable = set()
     sets = iptables_save.read_ipsets(ipsets)
@@ -327,7 +328,8 @@ def live_tables(nft_listing, iptables_listing='', ip6tables_listing='', legacy_l
                 readable.add((family, table.name))
     for family, listing in (('ip', legacy_listing), ('ip6', legacy6_listing)):
         tables.extend(iptables_save.read_tables(listing, family, 'iptables-legacy-save', sets))
-    return nft_json.read_tables(nft_listing, skip=readable, devices=nft_json.chain_devices(nft_chains)) + tables
+    return nft_json.read_tables(nft_listing, skip=readable, devices=nft_json.chain_devices(nft_chains),
+                                texts=nft_json.rule_texts(nft_rules)) + tables
 
 
 class LocalHost(Host):

@@ -415,7 +415,7 @@ import json
 import os
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.bluemind.firewall.plugins.module_utils import host_files, probes, verification
+from ansible_collections.bluemind.firewall.plugins.module_utils import host_files, nft_json, probes, verification
 from ansible_collections.bluemind.firewall.plugins.module_utils.nftables_view import BOOT_FALLBACK_NOTE
 from ansible_collections.bluemind.firewall.plugins.module_utils.policy import PolicyError, summary
 
@@ -509,9 +509,10 @@ class Verify(object):
             else:
                 listings[command] = self.output([command + '-save'])
                 listings[command + '-legacy'] = self.legacy_listing(command + '-legacy-save', names)
+        rules = self.output(['nft', '-a', 'list', 'ruleset']) if nft_json.lists_set_statements_partly(listings['nft']) else ''
         tables = verification.live_tables(
             listings['nft'], listings['iptables'], listings['ip6tables'], listings['iptables-legacy'],
-            listings['ip6tables-legacy'], self.output(['ipset', 'save']), self.output(['nft', 'list', 'chains']))
+            listings['ip6tables-legacy'], self.output(['ipset', 'save']), self.output(['nft', 'list', 'chains']), rules)
         try:
             outsiders = [str(ipaddress.ip_network(item, strict=False)) for item in self.params['outsiders']]
         except ValueError as exc:
