@@ -423,7 +423,7 @@ def _lost_statements(name, text, index):
     """What the index-th set statement of a rule whose JSON lost its statements adds to the rule: NEVER
     when its text limits it (`limit rate over`...: a first packet is never over), nothing when its text
     holds no such condition, MAYBE when the text is not known."""
-    clauses = [clause for clause in _SET_CLAUSE.findall(text or '')]
+    clauses = _SET_CLAUSE.findall(text or '')
     if index >= len(clauses) or clauses[index][0].lstrip('@') != name.lstrip('@'):
         return [MAYBE]
     return [NEVER] if _OVER.search(clauses[index][1]) else []
@@ -670,6 +670,9 @@ def _text(expression):
             return '%s-%s' % tuple(expression['range'])
         if 'prefix' in expression:
             return '%s/%s' % (expression['prefix']['addr'], expression['prefix']['len'])
+        binary = [name for name in ('&', '|', '^', '<<', '>>') if isinstance(expression.get(name), list)]
+        if binary and len(expression) == 1:
+            return (' %s ' % binary[0]).join(_text(item) for item in expression[binary[0]])
         if len(expression) == 1:
             (name, argument), = expression.items()
             if isinstance(argument, dict) and 'key' in argument:

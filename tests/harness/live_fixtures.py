@@ -11,7 +11,7 @@ from ansible_collections.bluemind.firewall.plugins.module_utils import verificat
 LIVE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'unit', 'fixtures', 'live')
 # The listings in the order verification.live_tables takes them.
 LISTINGS = ('nft.json', 'iptables-save.txt', 'ip6tables-save.txt', 'iptables-legacy-save.txt',
-            'ip6tables-legacy-save.txt', 'ipset-save.txt', 'nft-chains.txt')
+            'ip6tables-legacy-save.txt', 'ipset-save.txt', 'nft-chains.txt', 'nft-rules.txt')
 
 
 def read(*parts):

@@ -3,6 +3,7 @@ reported as bans, never failing by default; a ban that closes a source the insta
 is blocked. The state limited_bans was recorded by tests/harness/record_exposure_fixtures.sh."""
 
 import copy
+import json
 
 import live_fixtures
 from live_fixtures import host as host_of, tables
@@ -139,3 +140,70 @@ def test_the_private_sources_come_from_the_live_rules_not_the_record():
         if item['service'] == 'https':
             item['allow'] = 'nobody'
     assert set(item['kind'] for item in _ufw_limited(policy)) == {'exposed'}
+
+
+# limited_bans_nft098: the same ruleset and bans recorded in a Debian 11 container, whose nft 0.9.8 leaves
+# a set statement's own statements (the meters' `limit rate over`) out of its JSON.
+OLD_NFT = 'limited_bans_nft098'
+
+
+def _set_statements(state):
+    document = json.loads(live_fixtures.read(state, 'nft.json'))
+    return [expression['set'] for item in document['nftables'] if 'rule' in item
+            for expression in item['rule']['expr'] if 'set' in expression]
+
+
+def test_the_old_nft_record_shows_the_loss_it_is_kept_for():
+    from ansible_collections.bluemind.firewall.plugins.module_utils import nft_json
+    old, new = (json.loads(live_fixtures.read(state, 'nft.json')) for state in (OLD_NFT, STATE))
+    assert nft_json.lists_set_statements_partly(old) and not nft_json.lists_set_statements_partly(new)
+    updates = [statement for statement in _set_statements(OLD_NFT) if statement['op'] == 'update']
+    assert updates and not any('stmt' in statement for statement in updates)
+    assert all('stmt' in statement for statement in _set_statements(STATE) if statement['op'] == 'update')
+    assert 'limit rate over' in live_fixtures.read(OLD_NFT, 'nft-rules.txt')
+
+
+def test_with_the_text_listing_the_old_nft_reads_as_the_new_one():
+    expected = verification.ExpectedPolicy(live_fixtures.policy(OLD_NFT))
+    found = verification.compare(tables(OLD_NFT), expected, host_of(OLD_NFT))[1]
+    # The rules' handles differ between the two recordings, and nft 0.9.8 says `meta nfproto` in JSON.
+    recent = check()
+    for item in found + recent:
+        item.pop('position')
+        item['rule'] = item['rule'].replace('meta nfproto ipv4 ', '').replace('meta nfproto ipv6 ', '')
+    assert found == recent and [item['kind'] for item in found] == ['banned'] * 3
+
+
+def test_without_the_text_listing_the_meters_are_unknown_never_blocked():
+    listings = live_fixtures.listings(OLD_NFT)
+    assert listings[-1]
+    listings[-1] = ''
+    expected = verification.ExpectedPolicy(live_fixtures.policy(OLD_NFT))
+    kinds = set(item['kind'] for item in verification.compare(
+        verification.live_tables(*listings), expected, host_of(OLD_NFT))[1])
+    assert 'unknown' in kinds and 'blocked' not in kinds
+
+
+def test_a_set_statement_without_a_limit_over_in_its_text_lets_the_rule_act():
+    from ansible_collections.bluemind.firewall.plugins.module_utils import nft_json
+    document = {'nftables': [
+        {'metainfo': {'version': '0.9.8'}},
+        {'table': {'family': 'inet', 'name': 't', 'handle': 1}},
+        {'chain': {'family': 'inet', 'table': 't', 'name': 'input', 'handle': 1, 'type': 'filter',
+                   'hook': 'input', 'prio': 0, 'policy': 'accept'}},
+        {'rule': {'family': 'inet', 'table': 't', 'chain': 'input', 'handle': 4, 'expr': [
+            {'match': {'op': '==', 'left': {'payload': {'protocol': 'tcp', 'field': 'dport'}}, 'right': 25}},
+            {'set': {'op': 'update', 'elem': {'payload': {'protocol': 'ip', 'field': 'saddr'}}, 'set': '@seen'}},
+            {'drop': None}]}}]}
+    texts = {
+        'plain': 'table inet t {\n\tchain input {\n\t\ttcp dport 25 update @seen { ip saddr } drop # handle 4\n\t}\n}\n',
+        'over': 'table inet t {\n\tchain input {\n\t\ttcp dport 25 update @seen { ip saddr limit rate over 1/second } drop '
+                '# handle 4\n\t}\n}\n',
+        'other set': 'table inet t {\n\tchain input {\n\t\ttcp dport 25 update @other { ip saddr } drop # handle 4\n\t}\n}\n',
+    }
+    packet = Packet('ipv4', 'tcp', 25, '203.0.113.50', '10.0.0.1', 'eth0')
+    verdicts = {}
+    for name, text in list(texts.items()) + [('no text', '')]:
+        tables = nft_json.read_tables(document, texts=nft_json.rule_texts(text))
+        verdicts[name] = Evaluator(tables, 'ipv4').decide(packet).verdict
+    assert verdicts == {'plain': 'closed', 'over': 'open', 'other set': 'unknown', 'no text': 'unknown'}
