@@ -79,10 +79,21 @@ def about(item, name, count):
     return '%s %s: %d address%s banned' % (software(item, name), where, count, '' if count == 1 else 'es')
 
 
-def own_about(found, count):
+def own_about(found, count, by='limited port'):
     """'submission: 3 sources banned now (limited port, set bans_v4)'."""
-    return '%s: %d source%s banned now (limited port, set %s)' % (
-        ', '.join(found['services']) or 'port %s' % found['port'], count, '' if count == 1 else 's', found['set'])
+    return '%s: %d source%s banned now (%s, set %s)' % (
+        ', '.join(found['services']) or 'port %s' % found['port'], count, '' if count == 1 else 's', by, found['set'])
+
+
+def own_banner(ports, policy):
+    """Who put the collection's bans on these ports: the meters of a limited port, fail2ban's action
+    (bluemind_firewall_fail2ban_action), or either where both are on."""
+    limited = exposure.limited_ports(policy)
+    fail2ban = bool(((policy or {}).get('protection') or {}).get('fail2ban'))
+    is_limited = bool(ports) and all(port in limited for port in ports)
+    if fail2ban and is_limited:
+        return 'limited port or fail2ban'
+    return 'fail2ban' if fail2ban else 'limited port'
 
 
 def own_sources(networks):
@@ -98,7 +109,7 @@ def _text(network):
     return str(network.network_address) if network.num_addresses == 1 else str(network)
 
 
-def _finding(items, networks):
+def _finding(items, networks, policy=None):
     """One finding for every difference a ban list makes in one family."""
     first = items[0]
     name = named_set(first)
@@ -125,7 +136,8 @@ def _finding(items, networks):
         'port': ','.join(str(a) if a == b else '%d-%d' % (a, b) for a, b in ports) or first['port'],
         'services': sorted(set(service for entry in items for service in entry['services'])),
     })
-    found['about'] = (own_about(found, count) if own_ban(first) else about(first, name, count))
+    found['about'] = (own_about(found, count, own_banner(found['ports'], policy)) if own_ban(first)
+                      else about(first, name, count))
     return found
 
 
@@ -149,10 +161,42 @@ def separate(blocked, expected, outsiders, remote_size):
         networks = sorted(set(ipaddress.collapse_addresses(
             network for item in items for network in _networks(item['sources']))))
         covered = sum(network.num_addresses for network in networks)
-        # The collection's own bans are sources over a limited port's rate, however many they are.
-        too_many = covered * 2 >= remote_size[family] and not own_ban(items[0])
-        if too_many or _overlaps(networks, protected_sources(expected, family, outsiders)):
+        protected = protected_sources(expected, family, outsiders)
+        if own_ban(items[0]):
+            # The collection's own bans are sources over a limited port's rate or fail2ban's, however many
+            # they are, each an element of its own: the ones that close a protected source are blocked,
+            # the others stay bans.
+            closing = [network for network in networks if _overlaps([network], protected)]
+            if closing:
+                kept.append(_blocked_part(items[0], closing, expected, family, outsiders))
+                networks = [network for network in networks if network not in closing]
+            if networks:
+                found.append(_finding(items, networks, expected.policy))
+            continue
+        if covered * 2 >= remote_size[family] or _overlaps(networks, protected):
             kept.extend(items)
         else:
-            found.append(_finding(items, networks))
+            found.append(_finding(items, networks, expected.policy))
     return found, kept
+
+
+def _blocked_part(item, networks, expected, family, outsiders):
+    """The difference of an own ban set's elements that close protected sources, named as such."""
+    part = dict(item)
+    labels = []
+    version = int(family[-1])
+    for name in sorted(expected.peers):
+        if _overlaps(networks, _networks(address for address in expected.peers[name]
+                                         if ipaddress.ip_address(address).version == version)):
+            labels.append('peer %s' % name)
+    admin = ((expected.policy.get('sources') or {}).get('admin') or {}).get(family) or []
+    for label, items in (('cluster source', expected.cluster_sources),
+                         ('admin source', [text for text in admin if ipaddress.ip_network(text, strict=False).prefixlen]),
+                         ('outsider', list(outsiders or ()))):
+        labels.extend('%s %s' % (label, text) for text in items if _overlaps(networks, _networks([text])))
+    part.update({'sources': [_text(network) for network in networks],
+                 'sources_text': ', '.join(_text(network) for network in networks[:8]) + (
+                     ' and %d more' % (len(networks) - 8) if len(networks) > 8 else ''),
+                 'source': str(networks[0].network_address),
+                 'source_class': ', '.join(labels) or item.get('source_class')})
+    return part
