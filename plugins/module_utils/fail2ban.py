@@ -63,9 +63,15 @@ banaction = {action}
 '''.format(action=ACTION)
 
 
+# The role's copy has no interpreter line (ansible-test allows none but `env python`, which Debian lacks).
+INTERPRETER = '#!/usr/bin/python3\n'
+
+
 def files(helper_text):
     """[(path, content, mode)] of what the setting installs."""
     helper = helper_text if helper_text.endswith('\n') else helper_text + '\n'
+    if not helper.startswith('#!'):
+        helper = INTERPRETER + helper
     return [(HELPER_PATH, helper, HELPER_MODE), (ACTION_PATH, ACTION_TEXT, CONF_MODE), (DROPIN_PATH, DROPIN_TEXT, CONF_MODE)]
 
 

@@ -133,9 +133,8 @@ def main():
                            supports_check_mode=True)
     module.exit_json(changed=False, bluemind_packages=installed_bluemind_packages(module),
                      bm_iptables=bm_iptables_conflict.state(module),
-                     programs=dict((backend, bool(module.get_bin_path(program)))
-                                   for backend, program in (('nftables', 'nft'), ('ufw', 'ufw'),
-                                                                 ('fail2ban', 'fail2ban-client'))),
+                     programs=dict((name, bool(module.get_bin_path(program)))
+                                   for name, program in (('nftables', 'nft'), ('ufw', 'ufw'), ('fail2ban', 'fail2ban-client'))),
                      **backends.firewall_state(module, module.params['table']))
 
 

@@ -14,7 +14,7 @@ import sys
 import pytest
 
 import live_fixtures
-from test_nftables_view import matches, render, sets
+from test_nftables_view import matches, render
 from ansible_collections.bluemind.firewall.plugins.module_utils import exposure, fail2ban, verification
 from ansible_collections.bluemind.firewall.plugins.module_utils.nftables_view import nftables_view
 from ansible_collections.bluemind.firewall.plugins.module_utils.policy import PolicyError, build_policy
@@ -113,7 +113,7 @@ def test_nft_accepts_the_table_with_fail2ban_on(port_table, tmp_path):
     for settings in ({'fail2ban_action': True}, {'fail2ban_action': True, 'admin_sources': ['0.0.0.0/0', '::/0']}):
         ruleset = tmp_path / 'ruleset.nft'
         ruleset.write_text(render(nftables_view(policy(port_table, **settings))))
-        check = subprocess.run(['unshare', '-n', 'nft', '-c', '-f', str(ruleset)], capture_output=True, text=True)
+        check = subprocess.run(['unshare', '-n', 'nft', '-c', '-f', str(ruleset)], capture_output=True, text=True, check=False)
         assert check.returncode == 0, check.stderr
 
 
@@ -176,7 +176,11 @@ def test_the_program_refuses_with_a_message_and_exit_2(capsys):
 
 
 def test_the_installed_files():
-    paths = [path for path, dummy, dummy in fail2ban.files('#!/usr/bin/python3\n')]
+    with open(HELPER) as handle:
+        installed = fail2ban.files(handle.read())
+    # Installed with its interpreter line, executable.
+    assert installed[0][1].startswith('#!/usr/bin/python3\n') and installed[0][2] == 0o755
+    paths = [path for path, dummy, dummy in installed]
     assert paths == ['/usr/local/sbin/bluemind-firewall-fail2ban', '/etc/fail2ban/action.d/bluemind-firewall.conf',
                      '/etc/fail2ban/jail.d/zz-bluemind-firewall.local']
     assert '[DEFAULT]\nbanaction = bluemind-firewall\n' in fail2ban.DROPIN_TEXT
@@ -245,7 +249,7 @@ for tag in ('actionstart', 'actionstop', 'actionban', 'actionunban'):
 print(json.dumps(found))
 '''
     done = subprocess.run([sys.executable, '-c', script, str(package / 'usr' / 'lib' / 'python3' / 'dist-packages'),
-                           str(config), jail, ports, json.dumps(bans)], capture_output=True, text=True)
+                           str(config), jail, ports, json.dumps(bans)], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
@@ -278,7 +282,7 @@ def test_fail2ban_s_bans_land_in_the_ban_sets_and_verify_reports_them(port_table
         bash unbans.sh
         nft -j list set inet bluemind_firewall bans_v4 > unbanned4.json
         nft -j list set inet bluemind_firewall bans_v6 > unbanned6.json
-        '''], cwd=str(tmp_path), capture_output=True, text=True)
+        '''], cwd=str(tmp_path), capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     listing = (tmp_path / 'banned.json').read_text()
     named = dict((item['set']['name'], item['set']) for item in json.loads(listing)['nftables'] if 'set' in item)
@@ -305,8 +309,8 @@ def test_fail2ban_s_bans_land_in_the_ban_sets_and_verify_reports_them(port_table
     assert by['blocked', 'ipv4']['source_class'] == 'peer rec2'
 
     # A converge keeps them: the permanent one without a timeout, the others with the time they have left.
-    kept = exposure.kept_bans('bluemind_firewall', 'bans_v6', json.dumps({'nftables': [{'set': named['bans_v6']}]}),
-                              found)
+    listed = json.dumps({'nftables': [{'set': named['bans_v6']}]})
+    kept = exposure.kept_bans('bluemind_firewall', 'bans_v6', listed, found)
     assert sorted(kept) == ['add element inet bluemind_firewall bans_v6 { 2001:db8:7:7:: . %d comment "fail2ban postfix" }\n'
                     % port for port in (25, 465, 587)]
 
