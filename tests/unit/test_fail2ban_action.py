@@ -311,8 +311,8 @@ def test_fail2ban_s_bans_land_in_the_ban_sets_and_verify_reports_them(port_table
     # A converge keeps them: the permanent one without a timeout, the others with the time they have left.
     listed = json.dumps({'nftables': [{'set': named['bans_v6']}]})
     kept = exposure.kept_bans('bluemind_firewall', 'bans_v6', listed, found)
-    assert sorted(kept) == ['add element inet bluemind_firewall bans_v6 { 2001:db8:7:7:: . %d comment "fail2ban postfix" }\n'
-                    % port for port in (25, 465, 587)]
+    line = 'add element inet bluemind_firewall bans_v6 { 2001:db8:7:7:: . %d comment "fail2ban postfix" }\n'
+    assert sorted(kept) == [line % port for port in (25, 465, 587)]
 
     # fail2ban's unban took every element out (a second unban of gone elements is no error).
     for name in ('unbanned4.json', 'unbanned6.json'):
