@@ -21,7 +21,8 @@ description:
     that sets C(banaction) in C([DEFAULT]), so that the jails that take fail2ban's banaction put their bans into the
     ban sets of the collection's nftables table (C(bans_v4), C(bans_v6)). No other fail2ban file is touched.
   - With O(state=absent), removes those three files.
-  - fail2ban is reloaded (C(fail2ban-client reload)) when a file changed and fail2ban runs.
+  - fail2ban's jails are restarted (C(fail2ban-client reload --restart)) when a file changed and fail2ban runs; they
+    put their live bans back through the action they now take.
 author:
   - bluemind.firewall contributors !UNKNOWN
 options:
@@ -63,7 +64,7 @@ files:
   type: list
   elements: str
 reloaded:
-  description: Whether fail2ban was reloaded.
+  description: Whether fail2ban's jails were restarted.
   returned: always
   type: bool
 '''
@@ -110,10 +111,12 @@ def main():
     if changed and not module.check_mode:
         client = running(module)
         if client:
-            # Only a reload makes the jails read their banaction again.
-            rc, out, err = module.run_command([client, 'reload'])
+            # Jails restarted, not only reloaded: a plain reload of fail2ban 1.0.2 drops a jail's new action
+            # along with its old one, leaving the jail banning through nothing. A restarted jail puts its
+            # live bans back from fail2ban's database through its new action.
+            rc, out, err = module.run_command([client, 'reload', '--restart'])
             if rc != 0:
-                module.fail_json(msg='fail2ban-client reload failed: %s' % (err or out).strip(), files=changed)
+                module.fail_json(msg='fail2ban-client reload --restart failed: %s' % (err or out).strip(), files=changed)
             reloaded = True
     result = dict(changed=bool(changed), files=changed, reloaded=reloaded)
     if module._diff and diffs:
