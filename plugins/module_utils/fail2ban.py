@@ -20,6 +20,10 @@ ACTION_PATH = '/etc/fail2ban/action.d/bluemind-firewall.conf'
 # jail that names its own banaction or action in its section keeps it.
 DROPIN_PATH = '/etc/fail2ban/jail.d/zz-bluemind-firewall.local'
 HELPER_PATH = '/usr/local/sbin/bluemind-firewall-fail2ban'
+# Jails restarted, not only reloaded: a plain reload of fail2ban 1.0.2 drops a jail's new action along
+# with its old one, leaving the jail banning through nothing. A restarted jail puts its live bans back
+# from fail2ban's database through the action it now takes.
+RESTART_JAILS = ['reload', '--restart']
 HELPER_MODE = 0o755
 CONF_MODE = 0o644
 

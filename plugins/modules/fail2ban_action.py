@@ -111,10 +111,7 @@ def main():
     if changed and not module.check_mode:
         client = running(module)
         if client:
-            # Jails restarted, not only reloaded: a plain reload of fail2ban 1.0.2 drops a jail's new action
-            # along with its old one, leaving the jail banning through nothing. A restarted jail puts its
-            # live bans back from fail2ban's database through its new action.
-            rc, out, err = module.run_command([client, 'reload', '--restart'])
+            rc, out, err = module.run_command([client] + fail2ban.RESTART_JAILS)
             if rc != 0:
                 module.fail_json(msg='fail2ban-client reload --restart failed: %s' % (err or out).strip(), files=changed)
             reloaded = True

@@ -328,3 +328,80 @@ def test_who_banned_is_said_from_the_record():
     record['protection']['fail2ban'] = True
     assert bans.own_banner([587], record) == 'limited port or fail2ban'
     assert bans.own_banner([25], record) == 'fail2ban'
+
+
+# fail2ban's own server, in a network namespace: the admin's jail, then the drop-in and the action as
+# the module installs them and restarts the jails, failed logins, the bans in the ban sets; then the
+# files removed and the jails restarted again: the jail bans through its own banaction once more.
+
+SERVER_SCRIPT = r'''
+set -e
+client() { python3 "$PKG/usr/bin/fail2ban-client" -c "$CONF" "$@"; }
+# The server leaves the shell behind (a daemon): stopped whatever happens, else it would outlive the test.
+trap 'client stop >/dev/null 2>&1 || true' EXIT
+ip link set lo up
+nft -f ruleset.nft
+client start >/dev/null
+for try in $(seq 50); do client status postfix >/dev/null 2>&1 && break; sleep 0.2; done
+client get postfix actions > actions-before.txt
+cp action.conf "$CONF/action.d/bluemind-firewall.conf"
+cp dropin.local "$CONF/jail.d/zz-bluemind-firewall.local"
+client $RELOAD >/dev/null
+client get postfix actions > actions-on.txt
+for try in 1 2 3 4; do
+  for address in 203.0.113.7 2001:db8:7:7::9; do
+    echo "$(date '+%b %e %H:%M:%S') mail postfix/smtpd[42]: NOQUEUE: reject: RCPT from unknown[$address]: 554 5.7.1 <a@example.org>: Relay access denied; from=<b@example.net> to=<a@example.org> proto=ESMTP helo=<c>" >> mail.log
+  done
+done
+for try in $(seq 50); do
+  [ "$(nft -j list ruleset | grep -o 'fail2ban postfix' | wc -l)" = 6 ] && break; sleep 0.2
+done
+nft -j list ruleset > banned.json
+rm "$CONF/action.d/bluemind-firewall.conf" "$CONF/jail.d/zz-bluemind-firewall.local"
+client $RELOAD >/dev/null
+client get postfix actions > actions-off.txt
+nft -j list ruleset > after.json
+'''
+
+
+@pytest.mark.skipif(not _namespaces() or not shutil.which('iptables'),
+                    reason='a network namespace needs root, nft, iptables and unshare')
+def test_fail2ban_s_server_bans_through_the_action_once_its_jails_restart(port_table, tmp_path):
+    package = _fail2ban_package(tmp_path)
+    if package is None:
+        pytest.skip('no fail2ban package in .cache/debs (make bootstrap downloads it)')
+    conf = tmp_path / 'conf'
+    shutil.copytree(str(package / 'etc' / 'fail2ban'), str(conf))
+    (conf / 'fail2ban.local').write_text(
+        '[Definition]\nlogtarget = %(d)s/fail2ban.log\nsocket = %(d)s/fail2ban.sock\npidfile = %(d)s/fail2ban.pid\n'
+        'dbfile = %(d)s/fail2ban.sqlite3\n' % {'d': tmp_path})
+    # The admin's jail, with the banaction Debian's jail.conf gives (iptables-multiport).
+    (conf / 'jail.d' / 'bmfw-admin.local').write_text(
+        '[sshd]\nenabled = false\n\n[postfix]\nenabled = true\nbackend = polling\nlogpath = %s/mail.log\n'
+        'maxretry = 3\nbantime = 300\n' % tmp_path)
+    (tmp_path / 'mail.log').write_text('')
+    (tmp_path / 'ruleset.nft').write_text(render(nftables_view(policy(port_table, fail2ban_action=True))))
+    (tmp_path / 'action.conf').write_text(fail2ban.ACTION_TEXT.replace(
+        fail2ban.HELPER_PATH, '%s %s' % (sys.executable, HELPER)))
+    (tmp_path / 'dropin.local').write_text(fail2ban.DROPIN_TEXT)
+    environment = dict(os.environ, PKG=str(package), CONF=str(conf), RELOAD=' '.join(fail2ban.RESTART_JAILS),
+                       PYTHONPATH=str(package / 'usr' / 'lib' / 'python3' / 'dist-packages'))
+    done = subprocess.run(['timeout', '60', 'unshare', '-n', 'bash', '-c', SERVER_SCRIPT], cwd=str(tmp_path),
+                          env=environment, capture_output=True, text=True, check=False)
+    log = (tmp_path / 'fail2ban.log').read_text() if (tmp_path / 'fail2ban.log').exists() else ''
+    assert done.returncode == 0, done.stderr + log[-3000:]
+    assert 'iptables-multiport' in (tmp_path / 'actions-before.txt').read_text()
+    on = (tmp_path / 'actions-on.txt').read_text()
+    assert 'bluemind-firewall' in on and 'iptables-multiport' not in on, on
+    named = dict((item['set']['name'], item['set']) for item in json.loads((tmp_path / 'banned.json').read_text())['nftables']
+                 if 'set' in item)
+    found = sorted((e['elem']['val']['concat'][0], e['elem']['val']['concat'][1], e['elem']['timeout'])
+                   for name in ('bans_v4', 'bans_v6') for e in named[name].get('elem', []))
+    assert found == [('2001:db8:7:7::', 25, 300), ('2001:db8:7:7::', 465, 300), ('2001:db8:7:7::', 587, 300),
+                     ('203.0.113.7', 25, 300), ('203.0.113.7', 465, 300), ('203.0.113.7', 587, 300)], log[-3000:]
+    # Off again: the jail bans through its own banaction, its bans moved there, out of the ban sets.
+    off = (tmp_path / 'actions-off.txt').read_text()
+    assert 'iptables-multiport' in off and 'bluemind-firewall' not in off, off
+    after = dict((item['set']['name'], item['set']) for item in json.loads((tmp_path / 'after.json').read_text())['nftables']
+                 if 'set' in item)
+    assert after['bans_v4'].get('elem', []) == [] and after['bans_v6'].get('elem', []) == []
