@@ -22,6 +22,11 @@ from ansible_collections.bluemind.firewall.plugins.module_utils.nftables_view im
 
 # The ufw backend's rules live in ufw's chains: the collection's own, like its nftables table.
 OWN_CHAIN_PREFIXES = ('ufw-', 'ufw6-')
+# Except the deny rules from given sources in ufw's user chains: the collection writes none (only
+# accepts, its limits' jumps and the default deny), so these are fail2ban's (its ufw actions, the
+# collection's among them) or an admin's `ufw deny from`.
+UFW_USER_CHAINS = ('ufw-user-input', 'ufw6-user-input')
+UFW_SOURCE_DENY = re.compile(r'(?:^|\s)-s \S+\s.*-j (?:DROP|REJECT)\b')
 SET_REFERENCE = re.compile(r'@([A-Za-z0-9_.-]+)')
 OWN_BAN_SETS = tuple(exposure.set_names()[1].values())
 
@@ -30,7 +35,14 @@ def own(item):
     """Whether the collection's own rules decide this difference (or no rule at all does)."""
     if item.get('table') is None:
         return True
+    if ufw_deny(item):
+        return False
     return item['table'].split(' ')[1] == OWN_TABLE or str(item.get('chain')).startswith(OWN_CHAIN_PREFIXES)
+
+
+def ufw_deny(item):
+    """Whether a deny rule from given sources in ufw's user chains decides this difference."""
+    return item.get('chain') in UFW_USER_CHAINS and bool(UFW_SOURCE_DENY.search(item.get('rule') or ''))
 
 
 def own_ban(item):
@@ -63,20 +75,27 @@ def protected_sources(expected, family, outsiders):
     return _networks(items)
 
 
-def software(item, name):
-    """Who wrote the rule, as far as its names tell: fail2ban names its chains, tables and sets f2b-/addr-set-."""
+def software(item, name, policy=None):
+    """Who wrote the rule, as far as its names tell: fail2ban names its chains, tables and sets f2b-/addr-set-;
+    ufw's deny rules are fail2ban's where the record has the collection's action on."""
     if own_ban(item):
         return 'limited port'
+    if ufw_deny(item):
+        fail2ban = bool(((policy or {}).get('protection') or {}).get('fail2ban'))
+        return 'fail2ban (ufw deny rules)' if fail2ban else 'ufw deny rules'
     names = (item.get('table') or '', item.get('chain') or '', name or '')
     if any('f2b' in text or text.startswith(('addr-set-', 'addr6-set-')) for text in names):
         return 'fail2ban'
     return 'other software'
 
 
-def about(item, name, count):
+def about(item, name, count, policy=None):
     where = ('set %s (%s, chain %s)' % (name, item['table'], item['chain']) if name
              else 'chain %s (%s)' % (item['chain'], item['table']))
-    return '%s %s: %d address%s banned' % (software(item, name), where, count, '' if count == 1 else 'es')
+    if ufw_deny(item) and item.get('family') == 'ipv6':
+        return '%s %s: %d source%s banned (an IPv6 source: a /64)' % (
+            software(item, name, policy), where, count, '' if count == 1 else 's')
+    return '%s %s: %d address%s banned' % (software(item, name, policy), where, count, '' if count == 1 else 'es')
 
 
 def own_about(found, count, by='limited port'):
@@ -115,10 +134,12 @@ def _finding(items, networks, policy=None):
     name = named_set(first)
     ports = sorted(set(tuple(item) for entry in items for item in entry['port_ranges']))
     found = dict(first)
-    if own_ban(first):
+    # An own ban holds sources (an IPv6 one, a /64), as do ufw's deny rules of fail2ban's action: an IPv6
+    # one is counted as a source, not as its addresses.
+    per_source = own_ban(first) or ufw_deny(first)
+    if per_source:
         networks = own_sources(networks)
-    # An own ban holds sources (an IPv6 one, a /64): counted as sources, not addresses.
-    count = (len(networks) if own_ban(first) and first['family'] == 'ipv6'
+    count = (len(networks) if per_source and first['family'] == 'ipv6'
              else sum(network.num_addresses for network in networks))
     found.update({
         'kind': 'banned',
@@ -137,7 +158,7 @@ def _finding(items, networks, policy=None):
         'services': sorted(set(service for entry in items for service in entry['services'])),
     })
     found['about'] = (own_about(found, count, own_banner(found['ports'], policy)) if own_ban(first)
-                      else about(first, name, count))
+                      else about(first, name, count, policy))
     return found
 
 
@@ -162,6 +183,22 @@ def separate(blocked, expected, outsiders, remote_size):
             network for item in items for network in _networks(item['sources']))))
         covered = sum(network.num_addresses for network in networks)
         protected = protected_sources(expected, family, outsiders)
+        if ufw_deny(items[0]) and covered * 2 < remote_size[family]:
+            # ufw's deny rules, each from its sources to its ports: like the collection's own bans, the
+            # ones that close a protected source are blocked (that difference only), the others bans.
+            # (Rules that deny most of the Internet are no ban: blocked below.)
+            banned_items, rest = [], set()
+            for item in items:
+                sources = _networks(item['sources'])
+                closing = [network for network in sources if _overlaps([network], protected)]
+                if closing:
+                    kept.append(_blocked_part(item, closing, expected, family, outsiders))
+                if len(closing) < len(sources):
+                    banned_items.append(item)
+                    rest.update(network for network in sources if network not in closing)
+            if banned_items:
+                found.append(_finding(banned_items, sorted(ipaddress.collapse_addresses(rest)), expected.policy))
+            continue
         if own_ban(items[0]):
             # The collection's own bans are sources over a limited port's rate or fail2ban's, however many
             # they are, each an element of its own: the ones that close a protected source are blocked,

@@ -27,15 +27,27 @@ RESTART_JAILS = ['reload', '--restart']
 HELPER_MODE = 0o755
 CONF_MODE = 0o644
 
-ACTION_TEXT = '''\
-# Managed by the Ansible collection bluemind.firewall (bluemind_firewall_fail2ban_action): replaced on
-# the next run, removed with state: absent.
-#
-# Puts a jail's bans into the collection's ban sets (table inet bluemind_firewall, sets bans_v4 and
+BACKENDS = ('nftables', 'ufw')
+WHERE = {
+    'nftables': """# Puts a jail's bans into the collection's ban sets (table inet bluemind_firewall, sets bans_v4 and
 # bans_v6), which its input chain drops from: one element per port of the jail (an IPv6 ban holds the
 # address's /64, as the collection's own bans do), ending with the jail's bantime. The table is the
 # collection's: starting or stopping a jail does not touch it, and a converge that reloads it keeps
-# the bans. TCP ports only, at most 256 per ban: a jail over all ports (recidive) or over UDP keeps a
+# the bans.""",
+    'ufw': """# Puts a jail's bans into ufw as deny rules before all others (ufw prepend), from the address (an IPv6
+# ban: its /64) to the jail's ports, commented "fail2ban JAIL": the collection's runs leave rules
+# they did not write where they are, and verify reports these as bans.""",
+}
+
+
+def action_text(backend):
+    """The action file for the backend whose rules take the bans."""
+    return """\
+# Managed by the Ansible collection bluemind.firewall (bluemind_firewall_fail2ban_action): replaced on
+# the next run, removed with state: absent.
+#
+{where}
+# TCP ports only, at most 256 per ban: a jail over all ports (recidive) or over UDP keeps a
 # banaction of its own (banaction_allports).
 
 [Definition]
@@ -46,9 +58,9 @@ actionstop =
 
 actioncheck =
 
-actionban = %(_helper)s ban <ip> "<port>" "<protocol>" <bantime> "<name>"
+actionban = %(_helper)s ban <ip> "<port>" "<protocol>" <bantime> "<name>" {backend}
 
-actionunban = %(_helper)s unban <ip> "<port>" "<protocol>" <bantime> "<name>"
+actionunban = %(_helper)s unban <ip> "<port>" "<protocol>" <bantime> "<name>" {backend}
 
 _helper = {helper}
 
@@ -56,7 +68,8 @@ _helper = {helper}
 
 port = ssh
 protocol = tcp
-'''.format(helper=HELPER_PATH)
+""".format(where=WHERE[backend], backend=backend, helper=HELPER_PATH)
+
 
 DROPIN_TEXT = '''\
 # Managed by the Ansible collection bluemind.firewall (bluemind_firewall_fail2ban_action): the jails
@@ -71,20 +84,20 @@ banaction = {action}
 INTERPRETER = '#!/usr/bin/python3\n'
 
 
-def files(helper_text):
+def files(helper_text, backend='nftables'):
     """[(path, content, mode)] of what the setting installs."""
     helper = helper_text if helper_text.endswith('\n') else helper_text + '\n'
     if not helper.startswith('#!'):
         helper = INTERPRETER + helper
-    return [(HELPER_PATH, helper, HELPER_MODE), (ACTION_PATH, ACTION_TEXT, CONF_MODE), (DROPIN_PATH, DROPIN_TEXT, CONF_MODE)]
+    return [(HELPER_PATH, helper, HELPER_MODE), (ACTION_PATH, action_text(backend), CONF_MODE), (DROPIN_PATH, DROPIN_TEXT, CONF_MODE)]
 
 
 def refusal(enabled, backend, fail2ban_installed):
     """Why the setting cannot be applied on this host (None when it can), said before any change."""
     if not enabled:
         return None
-    if backend != 'nftables':
-        return ('%s: true is for the nftables backend, whose ban sets take fail2ban\'s bans; with %s, leave it '
+    if backend not in BACKENDS:
+        return ('%s: true is for the nftables and ufw backends, whose rules take fail2ban\'s bans; with %s, leave it '
                 'false (fail2ban\'s own banaction keeps working, and verify reports its bans). Nothing was changed.'
                 % (VARIABLE, backend))
     if not fail2ban_installed:

@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 ---
 module: fail2ban_action
-short_description: Make fail2ban's jails ban into the collection's nftables ban sets, or stop them doing so
+short_description: Make fail2ban's jails ban into the collection's nftables ban sets or ufw, or stop them doing so
 version_added: 0.7.0
 description:
   - A step of the role P(bluemind.firewall.host_firewall#role) (C(bluemind_firewall_fail2ban_action)), documented
@@ -19,7 +19,8 @@ description:
     (C(/etc/fail2ban/action.d/bluemind-firewall.conf)), the program it runs
     (C(/usr/local/sbin/bluemind-firewall-fail2ban)) and one drop-in, C(/etc/fail2ban/jail.d/zz-bluemind-firewall.local),
     that sets C(banaction) in C([DEFAULT]), so that the jails that take fail2ban's banaction put their bans into the
-    ban sets of the collection's nftables table (C(bans_v4), C(bans_v6)). No other fail2ban file is touched.
+    ban sets of the collection's nftables table (C(bans_v4), C(bans_v6)) or, with O(backend=ufw), into ufw deny rules
+    put before all others and commented C(fail2ban JAIL). No other fail2ban file is touched.
   - With O(state=absent), removes those three files.
   - fail2ban's jails are restarted (C(fail2ban-client reload --restart)) when a file changed and fail2ban runs; they
     put their live bans back through the action they now take.
@@ -34,6 +35,11 @@ options:
   helper:
     description: The text of the program the action runs (the role's C(files/bluemind-firewall-fail2ban)). Required with O(state=present).
     type: str
+  backend:
+    description: The collection's backend, whose rules take the bans.
+    type: str
+    choices: [nftables, ufw]
+    default: nftables
 attributes:
   check_mode:
     support: full
@@ -51,6 +57,11 @@ EXAMPLES = r'''
 - name: Make fail2ban ban into the collection's ban sets
   bluemind.firewall.fail2ban_action:
     helper: "{{ lookup('ansible.builtin.file', 'bluemind-firewall-fail2ban') }}"
+
+- name: Make fail2ban ban through ufw deny rules
+  bluemind.firewall.fail2ban_action:
+    helper: "{{ lookup('ansible.builtin.file', 'bluemind-firewall-fail2ban') }}"
+    backend: ufw
 
 - name: Give fail2ban its own banaction back
   bluemind.firewall.fail2ban_action:
@@ -86,16 +97,19 @@ def running(module):
 def main():
     module = AnsibleModule(
         argument_spec=dict(state=dict(type='str', choices=['present', 'absent'], default='present'),
-                           helper=dict(type='str')),
+                           helper=dict(type='str'),
+                           backend=dict(type='str', choices=['nftables', 'ufw'], default='nftables')),
         required_if=[('state', 'present', ['helper'])],
         supports_check_mode=True,
     )
     present = module.params['state'] == 'present'
     if present and not module.get_bin_path('fail2ban-client'):
-        module.fail_json(msg=fail2ban.refusal(True, 'nftables', False))
+        module.fail_json(msg=fail2ban.refusal(True, module.params['backend'], False))
     changed = []
     diffs = []
-    for path, content, mode in fail2ban.files(module.params['helper'] or ''):
+
+    def put(path, content, mode):
+        """Write (present) or remove (absent) one file, noting the change and its diff."""
         current = host_files.read(path)
         if present and (current != content or host_files.wrong_attributes(path, mode)):
             diffs.append({'before_header': path, 'after_header': path, 'before': current or '', 'after': content})
@@ -107,6 +121,14 @@ def main():
             changed.append(path)
             if not module.check_mode:
                 os.unlink(path)
+
+    installed = fail2ban.files(module.params['helper'] or '', module.params['backend'])
+    # Removing, the program goes last, after the jails' restart, which lifts their bans through it (ufw's
+    # deny rules would stay behind otherwise).
+    last = [] if present else [item for item in installed if item[0] == fail2ban.HELPER_PATH]
+    for item in installed:
+        if item not in last:
+            put(*item)
     reloaded = False
     if changed and not module.check_mode:
         client = running(module)
@@ -115,6 +137,8 @@ def main():
             if rc != 0:
                 module.fail_json(msg='fail2ban-client reload --restart failed: %s' % (err or out).strip(), files=changed)
             reloaded = True
+    for item in last:
+        put(*item)
     result = dict(changed=bool(changed), files=changed, reloaded=reloaded)
     if module._diff and diffs:
         result['diff'] = diffs

@@ -88,11 +88,13 @@ def test_on_with_a_limited_port_every_ban_carries_its_own_timeout(port_table):
     assert 'banned sources (limited ports, fail2ban) are dropped until their ban ends' in text
 
 
-def test_ufw_is_refused_before_any_change(port_table):
-    with pytest.raises(PolicyError, match='bluemind_firewall_fail2ban_action: true is for the nftables backend'):
-        policy(port_table, backend='ufw', fail2ban_action=True)
+def test_with_ufw_it_is_recorded_without_sets_and_a_bad_value_is_refused(port_table):
+    # ufw keeps fail2ban's bans in deny rules: no set; the record says the action is on (verify names it).
+    assert policy(port_table, backend='ufw', fail2ban_action=True)['protection'] == {
+        'meters': {}, 'bans': {}, 'fail2ban': True}
     with pytest.raises(PolicyError, match='bluemind_firewall_fail2ban_action'):
         policy(port_table, fail2ban_action='perhaps')
+    assert 'is for the nftables and ufw backends' in fail2ban.refusal(True, 'firewalld', True)
 
 
 def test_a_host_without_fail2ban_is_refused():
@@ -188,7 +190,7 @@ def test_the_installed_files():
     assert [line for line in fail2ban.DROPIN_TEXT.splitlines() if line and not line.startswith('#')] == [
         '[DEFAULT]', 'banaction = bluemind-firewall']
     # Starting and stopping a jail leave the collection's table alone.
-    definition = fail2ban.ACTION_TEXT.split('[Definition]')[1].split('[Init]')[0]
+    definition = fail2ban.action_text('nftables').split('[Definition]')[1].split('[Init]')[0]
     for tag in ('actionstart', 'actionstop', 'actioncheck'):
         assert '\n%s =\n' % tag in definition
 
@@ -227,7 +229,7 @@ def _fail2ban_package(tmp_path):
 def _rendered(package, jail, ports, bans):
     """{'ban': [commands], 'unban': [commands]} as fail2ban runs them for bans [(address, bantime)]."""
     config = package / 'etc' / 'fail2ban'
-    (config / 'action.d' / 'bluemind-firewall.conf').write_text(fail2ban.ACTION_TEXT)
+    (config / 'action.d' / 'bluemind-firewall.conf').write_text(fail2ban.action_text('nftables'))
     script = r'''
 import json, sys
 sys.path.insert(0, sys.argv[1])
@@ -264,7 +266,7 @@ def test_fail2ban_s_bans_land_in_the_ban_sets_and_verify_reports_them(port_table
                          [('203.0.113.7', 600), ('2001:db8:7:7::9', -1), ('10.89.45.12', 600)])
     assert commands['actionstart'] == [''] * 3 and commands['actionstop'] == [''] * 3
     assert commands['actionban'][0] == (
-        '%s ban 203.0.113.7 "smtp,465,submission" "tcp" 600 "postfix"' % fail2ban.HELPER_PATH)
+        '%s ban 203.0.113.7 "smtp,465,submission" "tcp" 600 "postfix" nftables' % fail2ban.HELPER_PATH)
     (tmp_path / 'ruleset.nft').write_text(render(nftables_view(found)))
     run = '\n'.join(line.replace(fail2ban.HELPER_PATH, '%s %s' % (sys.executable, HELPER))
                     for line in commands['actionban'])
@@ -381,7 +383,7 @@ def test_fail2ban_s_server_bans_through_the_action_once_its_jails_restart(port_t
         'maxretry = 3\nbantime = 300\n' % tmp_path)
     (tmp_path / 'mail.log').write_text('')
     (tmp_path / 'ruleset.nft').write_text(render(nftables_view(policy(port_table, fail2ban_action=True))))
-    (tmp_path / 'action.conf').write_text(fail2ban.ACTION_TEXT.replace(
+    (tmp_path / 'action.conf').write_text(fail2ban.action_text('nftables').replace(
         fail2ban.HELPER_PATH, '%s %s' % (sys.executable, HELPER)))
     (tmp_path / 'dropin.local').write_text(fail2ban.DROPIN_TEXT)
     environment = dict(os.environ, PKG=str(package), CONF=str(conf), RELOAD=' '.join(fail2ban.RESTART_JAILS),
