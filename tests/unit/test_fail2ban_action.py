@@ -352,7 +352,8 @@ client $RELOAD >/dev/null
 client get postfix actions > actions-on.txt
 for try in 1 2 3 4; do
   for address in 203.0.113.7 2001:db8:7:7::9; do
-    echo "$(date '+%b %e %H:%M:%S') mail postfix/smtpd[42]: NOQUEUE: reject: RCPT from unknown[$address]: 554 5.7.1 <a@example.org>: Relay access denied; from=<b@example.net> to=<a@example.org> proto=ESMTP helo=<c>" >> mail.log
+    reject="554 5.7.1 <a@example.org>: Relay access denied; from=<b@example.net> to=<a@example.org> proto=ESMTP helo=<c>"
+    echo "$(date '+%b %e %H:%M:%S') mail postfix/smtpd[42]: NOQUEUE: reject: RCPT from unknown[$address]: $reject" >> mail.log
   done
 done
 for try in $(seq 50); do
