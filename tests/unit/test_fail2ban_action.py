@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+import types
 
 import pytest
 
@@ -408,3 +409,46 @@ def test_fail2ban_s_server_bans_through_the_action_once_its_jails_restart(port_t
     after = dict((item['set']['name'], item['set']) for item in json.loads((tmp_path / 'after.json').read_text())['nftables']
                  if 'set' in item)
     assert after['bans_v4'].get('elem', []) == [] and after['bans_v6'].get('elem', []) == []
+
+
+# The plan, on the controller, before any host changes.
+
+@pytest.fixture
+def plan(monkeypatch, port_table):
+    from ansible.plugins.action import ActionBase
+    from ansible_collections.bluemind.firewall.plugins.action import host_policy
+    monkeypatch.setattr(ActionBase, 'run', lambda self, tmp=None, task_vars=None: {})
+    cluster = {'group': 'bluemind', 'hosts': {'core': ['192.0.2.1', '2001:db8::1']}, 'errors': {}}
+
+    def run(programs, **settings):
+        action = object.__new__(host_policy.ActionModule)
+        args = dict(port_table=port_table, cluster=cluster, nftables={'nft': '/usr/sbin/nft', 'ruleset_path': '/x.nft',
+                                                                      'ruleset_template': 'r.j2', 'boot_unit_template': 'b.j2'},
+                    ssh_connection='198.51.100.9 50000 192.0.2.1 22', admin_sources=ADMIN, firewalls_from='found',
+                    **settings)
+        action._task = types.SimpleNamespace(args=args)
+        action._render = lambda name, context: ''
+        found = {'firewalld_active': False, 'firewalld_enabled': False, 'ufw_active': False, 'table_loaded': False,
+                 'bm_iptables': None, 'programs': programs}
+        return action.run(task_vars={'inventory_hostname': 'core', 'ansible_play_hosts_all': ['core'], 'found': found})
+    return run
+
+
+def test_the_plan_refuses_the_setting_where_fail2ban_is_missing(plan):
+    from ansible.errors import AnsibleActionFail
+    with pytest.raises(AnsibleActionFail) as caught:
+        plan({'nftables': True, 'ufw': False, 'fail2ban': False}, fail2ban_action=True)
+    said = str(caught.value)
+    assert 'bluemind_firewall_fail2ban_action: true installs an action for fail2ban, which is not installed' in said
+    assert 'No host of the installation bluemind was changed' in said
+    with pytest.raises(AnsibleActionFail, match='is for the nftables backend'):
+        plan({'nftables': True, 'ufw': True, 'fail2ban': True}, fail2ban_action=True, backend='ufw')
+
+
+def test_the_plan_hands_the_setting_to_the_apply_steps(plan):
+    on = plan({'nftables': True, 'ufw': False, 'fail2ban': True}, fail2ban_action=True)
+    assert on['switches']['fail2ban_action'] is True
+    assert json.loads(on['policy_json'])['protection']['fail2ban'] is True
+    # Off, fail2ban installed or not: nothing refused, the step removes what an earlier run installed.
+    off = plan({'nftables': True, 'ufw': False, 'fail2ban': False})
+    assert off['switches']['fail2ban_action'] is False
