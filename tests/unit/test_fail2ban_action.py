@@ -441,8 +441,11 @@ def test_the_plan_refuses_the_setting_where_fail2ban_is_missing(plan):
     said = str(caught.value)
     assert 'bluemind_firewall_fail2ban_action: true installs an action for fail2ban, which is not installed' in said
     assert 'No host of the installation bluemind was changed' in said
-    with pytest.raises(AnsibleActionFail, match='is for the nftables backend'):
-        plan({'nftables': True, 'ufw': True, 'fail2ban': True}, fail2ban_action=True, backend='ufw')
+    # With ufw too (its bans are deny rules), and there it is taken where fail2ban is installed.
+    with pytest.raises(AnsibleActionFail, match='which is not installed'):
+        plan({'nftables': True, 'ufw': True, 'fail2ban': False}, fail2ban_action=True, backend='ufw')
+    assert plan({'nftables': True, 'ufw': True, 'fail2ban': True}, fail2ban_action=True,
+                backend='ufw')['switches']['fail2ban_action'] is True
 
 
 def test_the_plan_hands_the_setting_to_the_apply_steps(plan):
