@@ -23,13 +23,14 @@ from ansible_collections.bluemind.firewall.plugins.module_utils.nftables_view im
     TABLE, boot_load_command, fallback_iptables, fallback_ruleset, include_link, nftables_view)
 from ansible_collections.bluemind.firewall.plugins.module_utils.policy import (
     ROLES_MODE, PolicyError, build_policy, confirm_timeout, open_ssh, parse_bool)
-from ansible_collections.bluemind.firewall.plugins.module_utils import backends, bm_iptables_conflict, renamed_settings
+from ansible_collections.bluemind.firewall.plugins.module_utils import backends, bm_iptables_conflict, fail2ban, renamed_settings
 from ansible_collections.bluemind.firewall.plugins.module_utils.verification import DEFAULT_FAIL_ON
 from ansible_collections.bluemind.firewall.plugins.module_utils.ufw_view import ufw_rules
 
 _SETTINGS = ('backend', 'bluemind_version', 'flows', 'roles', 'bm_node_enrolled', 'optional_services', 'public',
              'cluster_group', 'cluster_sources', 'admin_sources', 'ssh_port', 'ssh_connection', 'ansible_port',
-             'extra_public_ports', 'extra_internal_ports', 'extra_rules', 'log_drops', 'exposure')
+             'extra_public_ports', 'extra_internal_ports', 'extra_rules', 'log_drops', 'exposure',
+             'fail2ban_action')
 # The data file's tables that roles mode reads, besides the port table.
 _FLOW_DATA = ('flow_table', 'public_service_roles')
 # Switches of the apply steps, read here the way the policy's are, so that a bad one stops every
@@ -180,6 +181,7 @@ class ActionModule(ActionBase):
                 'confirm_timeout': confirm_timeout(args.get('confirm', True), args.get('rollback_timeout', 60)),
                 'backend_switch': parse_bool(args.get('backend_switch', False), 'bluemind_firewall_backend_switch'),
                 'log_drops': policy['log_drops'],
+                'fail2ban_action': policy['protection']['fail2ban'],
             }
             result['switches']['bm_iptables'], deprecations = renamed_settings.bm_iptables(
                 args.get('bm_iptables', 'disabled'))
@@ -199,6 +201,10 @@ class ActionModule(ActionBase):
             conflict = backends.refusal(args['firewalls'], policy['backend'], result['switches']['backend_switch'], TABLE)
             if conflict:
                 raise AnsibleActionFail('%s (%s)' % (conflict, unchanged.capitalize()))
+            missing = fail2ban.refusal(policy['protection']['fail2ban'], policy['backend'],
+                                       (args['firewalls'].get('programs') or {}).get('fail2ban'))
+            if missing:
+                raise AnsibleActionFail('%s %s.' % (missing.replace(' Nothing was changed.', ''), unchanged.capitalize()))
             conflict = bm_iptables_conflict.refusal(args['firewalls'].get('bm_iptables'), policy, name,
                                                     result['switches']['bm_iptables'],
                                                     result['switches']['verify_fail_on'])

@@ -49,6 +49,8 @@ METER_SIZE = 65536
 # An IPv6 source is its /64: one host usually holds a whole /64.
 IPV6_SOURCE_PREFIX = 64
 BAN_SIZE = 65536
+# How fail2ban's action (bluemind_firewall_fail2ban_action) comments the elements it adds to the ban sets.
+FAIL2BAN_COMMENT = 'fail2ban '
 
 
 class ExposureError(ValueError):
@@ -182,27 +184,38 @@ def limited_ports(record):
 def kept_bans(table, set_name, listing_json, record):
     """`add element` lines that put a ban set's live elements back with the time they have left,
     for the transaction that reloads the table: a converge during a ban keeps it. Only the bans of
-    ports the record still limits are kept (the ban rule drops any port in the set)."""
+    ports the record still limits are kept (the ban rule drops any port in the set), and fail2ban's
+    (commented "fail2ban JAIL", on any port, some without an end) while the record keeps its action."""
     try:
         items = json.loads(listing_json or '{}').get('nftables') or []
     except ValueError:
         return []
     ports = limited_ports(record)
+    fail2ban = bool(((record or {}).get('protection') or {}).get('fail2ban'))
     lines = []
     for item in items:
         for element in ((item.get('set') or {}).get('elem') or []) if isinstance(item, dict) else []:
             element = element.get('elem') if isinstance(element, dict) else None
             value = element.get('val') if isinstance(element, dict) else None
             key = value.get('concat') if isinstance(value, dict) else None
-            left = element.get('expires', element.get('timeout')) if key else None
-            if not (isinstance(key, list) and len(key) == 2 and isinstance(left, int) and left > 0):
+            if not (isinstance(key, list) and len(key) == 2):
+                continue
+            comment = element.get('comment')
+            by_fail2ban = isinstance(comment, str) and comment.startswith(FAIL2BAN_COMMENT)
+            left = element.get('expires', element.get('timeout'))
+            # fail2ban's permanent bans have no timeout: fail2ban lifts them.
+            lasting = by_fail2ban and 'timeout' not in element and 'expires' not in element
+            if not (lasting or (isinstance(left, int) and not isinstance(left, bool) and left > 0)):
                 continue
             source, port = key
             try:
                 source = ipaddress.ip_address(str(source))
             except ValueError:
                 continue
-            if not isinstance(port, int) or port not in ports:
+            if not isinstance(port, int) or not (fail2ban if by_fail2ban else port in ports):
                 continue
-            lines.append('add element inet %s %s { %s . %d timeout %ds }\n' % (table, set_name, source, port, left))
+            extra = '' if lasting else ' timeout %ds' % left
+            if by_fail2ban:
+                extra += ' comment "%s"' % re.sub(r'[^A-Za-z0-9_. -]', '_', comment)[:100]
+            lines.append('add element inet %s %s { %s . %d%s }\n' % (table, set_name, source, port, extra))
     return lines

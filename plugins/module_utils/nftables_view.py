@@ -147,21 +147,29 @@ _METER_KEYS = {'ipv4': 'ip saddr . tcp dport', 'ipv6': 'ip6 saddr & ffff:ffff:ff
 
 
 def _protection(policy):
-    """(dynamic sets, rules) of the limited ports: per family, first who is never limited (the
-    cluster, the address Ansible connects from, for SSH the admin sources) is let in, then a banned
-    source is dropped, then a source over its port's rate is banned and dropped. The accept rules
-    that follow let the others in. Only TCP ports are limited (a ban is keyed by the TCP port)."""
+    """(dynamic sets, rules) of the limited ports and of fail2ban's bans: per family, first who is
+    never limited (the cluster, the address Ansible connects from, for SSH the admin sources) is let
+    in, then a banned source is dropped, then a source over its port's rate is banned and dropped.
+    The accept rules that follow let the others in. Only TCP ports are limited (a ban is keyed by the
+    TCP port). fail2ban's action (bluemind_firewall_fail2ban_action) adds to the same ban sets, on any
+    port: they and their drop rule exist while it is on, limited port or not."""
     meters = (policy.get('protection') or {}).get('meters') or {}
     bans = (policy.get('protection') or {}).get('bans') or {}
+    fail2ban = bool((policy.get('protection') or {}).get('fail2ban'))
     limited = [p for p in policy['ports'] if p.get('exposure') == exposure.LIMITED and p['proto'] == 'tcp'
                and p.get('limit')]
-    if not limited or not meters or not bans:
+    if not meters:
+        limited = []
+    if not bans or not (limited or fail2ban):
         return [], []
     groups = {}
     for port in limited:
         limit = port['limit']
         groups.setdefault((limit['rate'], limit['burst'], limit['ban_seconds']), []).append(port)
-    longest_ban = max(port['limit']['ban_seconds'] for port in limited)
+    # Without fail2ban, a ban's element lasts the longest ban by default; with it, every element says
+    # how long it lasts (the meters' for their bans), and fail2ban's permanent bans need a set in which
+    # an element without a timeout never expires.
+    longest_ban = None if fail2ban else max(port['limit']['ban_seconds'] for port in limited)
     # A meter's entry must outlive the time its source needs to use up its burst at the rate, else
     # an expired entry would hand a fresh burst to a source that keeps going.
     meter_seconds = max([60] + [-(-60 * port['limit']['burst'] // port['limit']['rate']) + 60 for port in limited])
@@ -170,18 +178,20 @@ def _protection(policy):
     dynamic_sets = []
     rules = []
     for family, set_type, match, suffix, any_net in _FAMILIES:
-        if family not in meters or family not in bans:
+        if family not in bans or (limited and family not in meters):
             continue
         key = _METER_KEYS[family]
-        dynamic_sets.append({'name': meters[family], 'type': '%s . inet_service' % set_type, 'size': exposure.METER_SIZE,
-                             'timeout': '%ds' % meter_seconds})
+        if limited:
+            dynamic_sets.append({'name': meters[family], 'type': '%s . inet_service' % set_type,
+                                 'size': exposure.METER_SIZE, 'timeout': '%ds' % meter_seconds})
         dynamic_sets.append({'name': bans[family], 'type': '%s . inet_service' % set_type, 'size': exposure.BAN_SIZE,
-                             'timeout': '%ds' % longest_ban})
+                             'timeout': '%ds' % longest_ban if longest_ban else None})
         nfproto = 'meta nfproto %s' % family
-        rules.append({'match': '%s @cluster_hosts_%s tcp dport %s' % (match, suffix, every_limited),
-                      'comment': 'limited ports: the cluster is never limited'})
+        if limited:
+            rules.append({'match': '%s @cluster_hosts_%s tcp dport %s' % (match, suffix, every_limited),
+                          'comment': 'limited ports: the cluster is never limited'})
         controller = (policy['sources'].get(exposure.CONTROLLER) or {}).get(family) or []
-        if controller:
+        if controller and limited:
             rules.append({'match': '%s { %s } tcp dport %d' % (match, ', '.join(controller), policy['ssh_port']),
                           'comment': 'management SSH: the address Ansible connects from is never limited'})
         admin = policy['sources'][ADMIN][family]
@@ -190,7 +200,8 @@ def _protection(policy):
             rules.append({'match': '%s @admin_hosts_%s tcp dport %d' % (match, suffix, policy['ssh_port']),
                           'comment': 'management SSH: the admin sources are never limited'})
         rules.append({'match': '%s %s @%s' % (nfproto, key, bans[family]), 'verdict': 'drop',
-                      'comment': 'limited ports: a banned source is dropped until its ban ends'})
+                      'comment': ('banned sources (limited ports, fail2ban) are dropped until their ban ends'
+                                  if fail2ban else 'limited ports: a banned source is dropped until its ban ends')})
         for (rate, burst, ban), ports in sorted(groups.items()):
             listed = ', '.join(port_text(first, last) for first, last in merged_port_ranges(ports))
             services = ', '.join(sorted(set(port['service'] for port in ports)))

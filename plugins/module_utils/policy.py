@@ -17,6 +17,7 @@ import ipaddress
 import re
 
 from ansible_collections.bluemind.firewall.plugins.module_utils import exposure, server_roles
+from ansible_collections.bluemind.firewall.plugins.module_utils import fail2ban as fail2ban_action
 
 # The record's schema. 2 adds extra rules, drop logging and the BlueMind settings; 3 (record.py says
 # what) where addresses came from, written-out extra ports, and this round's protections and backend.
@@ -793,9 +794,15 @@ def _exposure(settings, backend, port_table, ports, sources, cluster_networks):
     if ssh_limited and client is not None:
         sources[exposure.CONTROLLER] = networks_by_family([ipaddress.ip_network(client)])
     meters, bans = exposure.set_names()
+    # fail2ban's action bans into the same sets: they exist while it is on, limited port or not.
+    fail2ban = parse_bool(settings.get('fail2ban_action', False), fail2ban_action.VARIABLE)
+    if fail2ban_action.refusal(fail2ban, backend, True):
+        raise PolicyError(fail2ban_action.refusal(fail2ban, backend, True))
     if not limited or backend != 'nftables':
-        meters, bans = {}, {}
-    return {'meters': meters, 'bans': bans, 'fail2ban': False}
+        meters = {}
+    if not (limited or fail2ban) or backend != 'nftables':
+        bans = {}
+    return {'meters': meters, 'bans': bans, 'fail2ban': fail2ban}
 
 
 def open_ssh(policy):

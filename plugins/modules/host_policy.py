@@ -133,6 +133,11 @@ options:
     description: See the role's C(bluemind_firewall_exposure).
     type: dict
     version_added: 0.7.0
+  fail2ban_action:
+    description: See the role's C(bluemind_firewall_fail2ban_action).
+    type: bool
+    default: false
+    version_added: 0.7.0
   confirm:
     description: The role's C(bluemind_firewall_confirm), read here so that a bad value stops every host before any change.
     type: bool
@@ -203,8 +208,8 @@ ufw:
   type: dict
 switches:
   description:
-    - C(confirm_timeout) (seconds, 0 without confirmation), C(backend_switch) and C(log_drops)
-      (booleans), C(bm_iptables) (V(keep) or V(disabled)) and C(verify_fail_on) (a list), as the apply
+    - C(confirm_timeout) (seconds, 0 without confirmation), C(backend_switch), C(log_drops) and
+      C(fail2ban_action) (booleans), C(bm_iptables) (V(keep) or V(disabled)) and C(verify_fail_on) (a list), as the apply
       steps take them, old spellings read as the new ones. Booleans and integers are read with Ansible's own spellings (C("false"), C("30")).
   returned: success
   type: dict

@@ -92,10 +92,12 @@ bm_iptables:
       elements: str
   sample: {"active": true, "enabled": true, "chains": ["bmhosts"], "trusted": ["192.0.2.11/32"]}
 programs:
-  description: Whether each backend's program (C(nft), C(ufw)) is installed, by backend name.
+  description:
+    - Whether each backend's program (C(nft), C(ufw)) is installed, by backend name, and whether fail2ban
+      (C(fail2ban-client)) is, under C(fail2ban).
   returned: always
   type: dict
-  sample: {"nftables": true, "ufw": false}
+  sample: {"nftables": true, "ufw": false, "fail2ban": false}
 bluemind_packages:
   description:
     - The version of each of BlueMind's packages that say what a host is (C(bm-core), C(bm-full) and the role
@@ -131,8 +133,8 @@ def main():
                            supports_check_mode=True)
     module.exit_json(changed=False, bluemind_packages=installed_bluemind_packages(module),
                      bm_iptables=bm_iptables_conflict.state(module),
-                     programs=dict((backend, bool(module.get_bin_path(program)))
-                                   for backend, program in (('nftables', 'nft'), ('ufw', 'ufw'))),
+                     programs=dict((name, bool(module.get_bin_path(program)))
+                                   for name, program in (('nftables', 'nft'), ('ufw', 'ufw'), ('fail2ban', 'fail2ban-client'))),
                      **backends.firewall_state(module, module.params['table']))
 
 
