@@ -160,16 +160,23 @@ def set_names(family_suffixes=(('ipv4', 'v4'), ('ipv6', 'v6'))):
             {family: 'bans_' + suffix for family, suffix in family_suffixes})
 
 
-def controller_address(ssh_connection):
-    """The client address of Ansible's SSH session (SSH_CONNECTION), None without one."""
+def ssh_session(ssh_connection):
+    """(client address, server port) of SSH_CONNECTION ("client port server port"), None without one;
+    ValueError when it does not read so. An IPv4 client seen over IPv6 is its IPv4 address."""
     fields = (ssh_connection or '').split()
     if len(fields) != 4:
         return None
+    address = ipaddress.ip_address(fields[0].split('%')[0])
+    return getattr(address, 'ipv4_mapped', None) or address, int(fields[3])
+
+
+def controller_address(ssh_connection):
+    """The client address of Ansible's SSH session (SSH_CONNECTION), None without one."""
     try:
-        address = ipaddress.ip_address(fields[0].split('%')[0])
+        session = ssh_session(ssh_connection)
     except ValueError:
         return None
-    return getattr(address, 'ipv4_mapped', None) or address
+    return session[0] if session else None
 
 
 def limited_ports(record):

@@ -7,8 +7,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import ipaddress
-
+from ansible_collections.bluemind.firewall.plugins.module_utils import exposure
 from ansible_collections.bluemind.firewall.plugins.module_utils.policy import PolicyError
 from ansible_collections.bluemind.firewall.plugins.module_utils.verification import ExpectedPolicy
 
@@ -17,16 +16,11 @@ OVERRIDE_VARIABLE = 'bluemind_firewall_allow_lockout'
 
 def ssh_client(ssh_connection):
     """(client address, server port) from SSH_CONNECTION ("client port server port"), or None."""
-    fields = (ssh_connection or '').split()
-    if len(fields) != 4:
-        return None
     try:
-        address = ipaddress.ip_address(fields[0].split('%')[0])
-        port = int(fields[3])
+        session = exposure.ssh_session(ssh_connection)
     except ValueError:
         raise PolicyError('SSH_CONNECTION %r does not read as "client port server port"' % ssh_connection)
-    mapped = getattr(address, 'ipv4_mapped', None)
-    return str(mapped or address), port
+    return (str(session[0]), session[1]) if session else None
 
 
 def lockout(policy, ssh_connection):
