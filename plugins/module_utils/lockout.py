@@ -20,7 +20,10 @@ def ssh_client(ssh_connection):
         session = exposure.ssh_session(ssh_connection)
     except ValueError:
         raise PolicyError('SSH_CONNECTION %r does not read as "client port server port"' % ssh_connection)
-    return (str(session[0]), session[1]) if session else None
+    if session is None:
+        return None
+    address, port = session
+    return str(address), port
 
 
 def lockout(policy, ssh_connection):
