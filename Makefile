@@ -24,10 +24,10 @@ rehearse: bootstrap
 	ansible-playbook -i "$(INVENTORY)" bluemind.firewall.rehearse $(ARGS)
 
 # Two lanes side by side (the scenarios of each lane share no container, network or molecule state with
-# the other's): the checks with the rehearsals and the oldest-core converge, and the molecule scenarios.
+# the other's: both runs of one scenario, such as protections and protections-ufw, stay in one lane):
+# the checks with the rehearsals and the oldest-core converge, and the molecule scenarios.
 LANE_CHECKS := unit oracle lint sanity publish-checks core-matrix rehearsals converge-oldest \
-	molecule-single-bookworm molecule-single-bullseye molecule-single-trixie molecule-ufw_handmade molecule-stock molecule-stock-ufw \
-	molecule-protections
+	molecule-single-bookworm molecule-single-bullseye molecule-single-trixie molecule-ufw_handmade molecule-stock molecule-stock-ufw
 LANE_SCENARIOS := $(filter-out $(LANE_CHECKS),$(addprefix molecule-,$(MOLECULE_SCENARIOS)))
 
 # Each lane's timings are printed again at the end: a failure in one lane is then the last thing the

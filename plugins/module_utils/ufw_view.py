@@ -192,27 +192,53 @@ def _is_simple_allow(rule):
             and rule['source_ports'] == 'any')
 
 
+def _admin_matches(current):
+    """The matches of the administrator's own allow and limit rules."""
+    return set(current_key(rule) for rule in current if not rule['ours'] and _is_simple_allow(rule))
+
+
+def overridden(wanted, current):
+    """Warnings for the wanted limits (or allows) whose match an administrator's allow (or limit) holds:
+    ufw keeps one rule a match, and the administrator's stands, so the port goes without the
+    collection's action."""
+    admins = dict((current_key(rule), rule) for rule in current if not rule['ours'] and _is_simple_allow(rule))
+    found = []
+    for rule in wanted:
+        for key in rule_keys(rule):
+            admin = admins.get(key)
+            if admin is None or _action(admin) == _action(rule):
+                continue
+            text = ('ufw holds a rule that is not the collection\'s, "%s %s/%s" from %s, with the match of the '
+                    'collection\'s %s rule (%s): ufw keeps one rule a match, so that rule stands and the port goes '
+                    'without the collection\'s %s. Delete it to let the collection %s the port.' % (
+                        _action(admin), admin['ports'], admin['proto'], admin['source'], _action(rule),
+                        rule['comment'], _action(rule), _action(rule)))
+            if text not in found:
+                found.append(text)
+    return found
+
+
 def plan(wanted, current):
     """(rules to add, rules to delete) so that ufw holds exactly the wanted rules among its marked ones.
 
     A marked rule of another shape (edited by hand) is deleted and the wanted one added again. An
-    administrator's own rule identical to a wanted one (ufw compares rules without their comment)
-    stands for it: adding ours would make ufw put our mark on the administrator's rule, which a later
+    administrator's own allow or limit with the match of a wanted rule (ufw compares rules without
+    their comment, and keeps one rule a match: a limit for an allow would update it) stands for it:
+    adding ours would make ufw put our mark (and our action) on the administrator's rule, which a later
     change or a rollback would then delete. Where it covers one family only, ours is added for the
     other family alone."""
-    # Keyed with their action: an allow that becomes a limit (or back) is deleted and added again.
+    # Ours keyed with their action: an allow that becomes a limit (or back) is deleted and added again.
     present = set(current_key(rule) + (_action(rule),) for rule in current if rule['ours'] and _is_simple_allow(rule))
-    admins = set(current_key(rule) + (_action(rule),) for rule in current
-                 if not rule['ours'] and _is_simple_allow(rule))
+    admins = _admin_matches(current)
     add = []
     for rule in wanted:
         missing = [key for key in rule_keys(rule) if key + (_action(rule),) not in present]
         if not missing:
             continue
-        if not any(key + (_action(rule),) in admins for key in missing):
+        if not any(key in admins for key in missing):
             add.append(rule)
             continue
-        add.extend(dict(rule, source=key[3]) for key in missing if key + (_action(rule),) not in admins)
+        add.extend(dict(rule, source=key[3]) for key in missing if key not in admins)
     wanted_keys = set(key + (_action(rule),) for rule in wanted for key in rule_keys(rule))
     delete = [rule for rule in current if rule['ours'] and not (
         _is_simple_allow(rule) and current_key(rule) + (_action(rule),) in wanted_keys)]
@@ -230,12 +256,11 @@ def _interface_words(direction):
 def owned(wanted, current):
     """The wanted rules as the collection holds them once planned, one per family: without those an
     administrator's identical rule stands for (the off switch must never delete the administrator's)."""
-    admins = set(current_key(rule) + (_action(rule),) for rule in current
-                 if not rule['ours'] and _is_simple_allow(rule))
+    admins = _admin_matches(current)
     found = []
     for rule in wanted:
         for key in rule_keys(rule):
-            if key + (_action(rule),) not in admins:
+            if key not in admins:
                 found.append(dict(rule, source=key[3], destination=key[4]))
     return found
 

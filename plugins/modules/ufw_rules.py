@@ -405,6 +405,8 @@ class UfwRules(object):
                                       'knows them.' % ', '.join(refused))
         current = self.current_rules()
         add, delete = ufw_view.plan(p['rules'], current)
+        for warning in ufw_view.overridden(p['rules'], current):
+            self.module.warn(warning)
         defaults = host_files.read(DEFAULTS) or ''
         if installed and self.module.check_mode:
             enabled, input_policy, ipv6 = False, _setting(defaults, 'DEFAULT_INPUT_POLICY'), 'yes'

@@ -135,3 +135,20 @@ def test_ufw_dry_run_takes_the_limit_rule(port_table, tmp_path):
     done = subprocess.run(ufw_command(tree, ufw_view.add_command(limit)), capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
     assert '-m recent' in done.stdout and 'ufw-user-limit' in done.stdout
+
+
+def test_an_administrator_s_allow_with_the_match_of_a_limit_stands_untouched():
+    # `ufw allow 22/tcp` by hand, and SSH limited by default: ufw keeps one rule a match, so adding the
+    # limit would update the administrator's rule (its action and comment), which a removal would delete.
+    admin = [{'family': family, 'action': 'allow', 'proto': 'tcp', 'ports': '22', 'destination': anywhere,
+              'source_ports': 'any', 'source': anywhere, 'direction': 'in', 'comment': 'ssh, by hand', 'ours': False}
+             for family, anywhere in (('ipv4', '0.0.0.0/0'), ('ipv6', '::/0'))]
+    wanted = [{'action': 'limit', 'proto': 'tcp', 'ports': '22', 'source': 'any', 'comment': 'bluemind-firewall limited'}]
+    assert ufw_view.plan(wanted, admin) == ([], [])
+    assert ufw_view.owned(wanted, admin) == []
+    warnings = ufw_view.overridden(wanted, admin)
+    assert len(warnings) == 2 and 'allow 22/tcp' in warnings[0] and 'Delete it to let the collection limit' in warnings[0]
+    # One family only by hand: the limit is added for the other.
+    assert ufw_view.plan(wanted, admin[:1])[0] == [dict(wanted[0], source='::/0')]
+    # A limit that matches: nothing to say.
+    assert ufw_view.overridden(wanted, [dict(rule, action='limit') for rule in admin]) == []
