@@ -27,7 +27,8 @@ rehearse: bootstrap
 # the other's: both runs of one scenario, such as protections and protections-ufw, stay in one lane):
 # the checks with the rehearsals and the oldest-core converge, and the molecule scenarios.
 LANE_CHECKS := unit oracle lint sanity publish-checks core-matrix rehearsals converge-oldest \
-	molecule-single-bookworm molecule-single-bullseye molecule-single-trixie molecule-ufw_handmade molecule-stock molecule-stock-ufw
+	molecule-single-bookworm molecule-single-bullseye molecule-single-trixie molecule-ufw_handmade molecule-stock molecule-stock-ufw \
+	molecule-roles molecule-roles-ufw
 LANE_SCENARIOS := $(filter-out $(LANE_CHECKS),$(addprefix molecule-,$(MOLECULE_SCENARIOS)))
 
 # Each lane's timings are printed again at the end: a failure in one lane is then the last thing the
