@@ -75,14 +75,18 @@ def protected_sources(expected, family, outsiders):
     return _networks(items)
 
 
+def _fail2ban_on(policy):
+    """Whether the record has the collection's fail2ban action on."""
+    return bool(((policy or {}).get('protection') or {}).get('fail2ban'))
+
+
 def software(item, name, policy=None):
     """Who wrote the rule, as far as its names tell: fail2ban names its chains, tables and sets f2b-/addr-set-;
     ufw's deny rules are fail2ban's where the record has the collection's action on."""
     if own_ban(item):
         return 'limited port'
     if ufw_deny(item):
-        fail2ban = bool(((policy or {}).get('protection') or {}).get('fail2ban'))
-        return 'fail2ban (ufw deny rules)' if fail2ban else 'ufw deny rules'
+        return 'fail2ban (ufw deny rules)' if _fail2ban_on(policy) else 'ufw deny rules'
     names = (item.get('table') or '', item.get('chain') or '', name or '')
     if any('f2b' in text or text.startswith(('addr-set-', 'addr6-set-')) for text in names):
         return 'fail2ban'
@@ -108,7 +112,7 @@ def own_banner(ports, policy):
     """Who put the collection's bans on these ports: the meters of a limited port, fail2ban's action
     (bluemind_firewall_fail2ban_action), or either where both are on."""
     limited = exposure.limited_ports(policy)
-    fail2ban = bool(((policy or {}).get('protection') or {}).get('fail2ban'))
+    fail2ban = _fail2ban_on(policy)
     is_limited = bool(ports) and all(port in limited for port in ports)
     if fail2ban and is_limited:
         return 'limited port or fail2ban'

@@ -229,12 +229,14 @@ def _prefix_length(mask):
     if not isinstance(mask, str):
         return None
     try:
-        number = int(ipaddress.ip_address(mask))
-        bits = 32 if '.' in mask else 128
+        address = ipaddress.ip_address(mask)
     except ValueError:
         return None
-    ones = bin(number)[2:].zfill(bits)
-    return ones.index('0') if '0' in ones and '1' not in ones[ones.index('0'):] else (bits if '0' not in ones else None)
+    host_bits = ~int(address) & ((1 << address.max_prefixlen) - 1)
+    # A netmask's host part is all ones: adding one leaves no bit in common with it.
+    if host_bits & (host_bits + 1):
+        return None
+    return address.max_prefixlen - host_bits.bit_length()
 
 
 def _elements(right, table):

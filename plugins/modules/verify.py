@@ -499,7 +499,9 @@ class Verify(object):
 
     def static_check(self):
         expected = self.expected_policy()
-        listings = {'nft': self.output(['nft', '-j', 'list', 'ruleset'])}
+        # Parsed once: the version check below and the reading of the tables both take the document.
+        nft = self.output(['nft', '-j', 'list', 'ruleset'])
+        listings = {'nft': json.loads(nft) if nft.strip() else {}}
         # Where iptables itself is the legacy variant, its save output is the legacy tables.
         legacy = 'legacy' in self.output(['iptables-save', '--version'])
         for command, names in (('iptables', '/proc/net/ip_tables_names'), ('ip6tables', '/proc/net/ip6_tables_names')):
