@@ -3,7 +3,10 @@ have two runs create, converge and destroy the same containers and network at on
 
 import os
 import re
+import shutil
 import subprocess
+
+import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -21,6 +24,9 @@ def _scenario(target):
     return found.group(1) if found else None
 
 
+# core-matrix runs the unit tests again in a Debian 13 container that has no make: the lanes are
+# make's, and make unit on this machine checks them.
+@pytest.mark.skipif(shutil.which('make') is None, reason='make is not installed here')
 def test_no_molecule_scenario_runs_in_both_lanes():
     checks, scenarios = _variable('LANE_CHECKS'), _variable('LANE_SCENARIOS')
     assert set(checks) & set(scenarios) == set()
