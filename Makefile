@@ -4,9 +4,9 @@ ROOT := $(CURDIR)
 export CONTAINERS_CONF := $(ROOT)/tests/harness/containers.conf
 export ANSIBLE_COLLECTIONS_PATH := $(ROOT)/.cache/collections
 export PATH := $(ROOT)/.venv/bin:$(PATH)
-MOLECULE_SCENARIOS := cluster cluster-ufw roles roles-ufw roles-firewalld ufw_handmade found_hosts single-bookworm single-bullseye \
-	single-trixie safe_change safe_change-ufw rollback_ssh rollback_ssh-ufw rollback_ssh-firewalld stock stock-ufw \
-	protections protections-ufw firewalld
+MOLECULE_SCENARIOS := cluster cluster-ufw roles roles-ufw ufw_handmade found_hosts single-bookworm single-bullseye \
+	single-trixie safe_change safe_change-ufw rollback_ssh rollback_ssh-ufw stock stock-ufw \
+	protections protections-ufw
 
 .PHONY: bootstrap venv demo demo-clean rehearse test unit oracle oracle-report core-matrix converge-oldest publish-checks lint sanity \
 	molecule rehearsals benchmark benchmark-ufw docs build
@@ -27,8 +27,8 @@ rehearse: bootstrap
 # the other's: both runs of one scenario, such as protections and protections-ufw, stay in one lane):
 # the checks with the rehearsals and the oldest-core converge, and the molecule scenarios.
 LANE_CHECKS := unit oracle lint sanity publish-checks core-matrix rehearsals converge-oldest \
-	molecule-single-bookworm molecule-single-bullseye molecule-single-trixie molecule-firewalld molecule-stock molecule-stock-ufw \
-	molecule-roles molecule-roles-ufw molecule-roles-firewalld
+	molecule-single-bookworm molecule-single-bullseye molecule-single-trixie molecule-ufw_handmade molecule-stock molecule-stock-ufw \
+	molecule-roles molecule-roles-ufw
 LANE_SCENARIOS := $(filter-out $(LANE_CHECKS),$(addprefix molecule-,$(MOLECULE_SCENARIOS)))
 
 # Each lane's timings are printed again at the end: a failure in one lane is then the last thing the
@@ -102,10 +102,6 @@ molecule-roles:
 molecule-roles-ufw:
 	BLUEMIND_FIREWALL_BACKEND=ufw molecule test -s roles
 
-molecule-roles-firewalld:
-	tests/harness/build-firewalld-image.sh bookworm
-	BLUEMIND_FIREWALL_BACKEND=firewalld BLUEMIND_FIREWALL_IMAGE=bookworm-firewalld molecule test -s roles
-
 # Two BlueMind 5 servers as its installer leaves them (bm-iptables, fail2ban banning, the package lock
 # held, nftables to install), run with the README's quick-start cluster inventory unchanged.
 molecule-stock:
@@ -116,13 +112,6 @@ molecule-stock-ufw:
 
 molecule-ufw_handmade:
 	molecule test -s ufw_handmade
-
-# The firewalld backend on Debian 12's firewalld 1.3 and Debian 11's 0.9.3 (images with firewalld
-# enabled as its package leaves it, built here on first use).
-molecule-firewalld:
-	tests/harness/build-firewalld-image.sh bookworm
-	tests/harness/build-firewalld-image.sh bullseye
-	BLUEMIND_FIREWALL_BACKEND=firewalld molecule test -s firewalld
 
 # A mail server's protections with real traffic: a limited port's bans (per address, per /64), a peer
 # never limited, a converge during a ban, a private port.
@@ -144,10 +133,6 @@ molecule-safe_change molecule-rollback_ssh: molecule-%:
 
 molecule-safe_change-ufw molecule-rollback_ssh-ufw: molecule-%-ufw:
 	BLUEMIND_FIREWALL_BACKEND=ufw molecule test -s $*
-
-molecule-rollback_ssh-firewalld:
-	tests/harness/build-firewalld-image.sh bookworm
-	BLUEMIND_FIREWALL_BACKEND=firewalld BLUEMIND_FIREWALL_IMAGE=bookworm-firewalld molecule test -s rollback_ssh
 
 molecule-single-bookworm molecule-single-bullseye molecule-single-trixie: molecule-single-%:
 	MOLECULE_DISTRO=$* molecule test -s single

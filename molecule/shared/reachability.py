@@ -68,17 +68,6 @@ def expected(open_ports):
     return {port: 'open' if port in open_ports else 'filtered' for port in LISTENED}
 
 
-# With the firewalld backend a port the collection does not decide is its zones': the stock zone
-# rejects a connection with an ICMP error (EHOSTUNREACH over IPv4, EACCES over IPv6), never opens it.
-BACKEND = os.environ.get('BLUEMIND_FIREWALL_BACKEND') or 'nftables'
-ZONE_REJECTED = ('error 113', 'error 13')
-
-
-def _closed_as_wanted(verdict, state):
-    return state == 'filtered' and BACKEND == 'firewalld' and verdict in ZONE_REJECTED
-
-
 def differences(observed, wanted):
     return {port: 'saw %s, wanted %s' % (observed.get(port), state)
-            for port, state in wanted.items()
-            if observed.get(port) != state and not _closed_as_wanted(observed.get(port), state)}
+            for port, state in wanted.items() if observed.get(port) != state}

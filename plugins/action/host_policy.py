@@ -25,7 +25,6 @@ from ansible_collections.bluemind.firewall.plugins.module_utils.policy import (
     ROLES_MODE, PolicyError, build_policy, confirm_timeout, open_ssh, parse_bool)
 from ansible_collections.bluemind.firewall.plugins.module_utils import backends, bm_iptables_conflict, fail2ban, renamed_settings
 from ansible_collections.bluemind.firewall.plugins.module_utils.verification import DEFAULT_FAIL_ON
-from ansible_collections.bluemind.firewall.plugins.module_utils.firewalld_view import firewalld_view
 from ansible_collections.bluemind.firewall.plugins.module_utils.ufw_view import ufw_rules
 
 _SETTINGS = ('backend', 'bluemind_version', 'flows', 'roles', 'bm_node_enrolled', 'optional_services', 'public',
@@ -227,11 +226,6 @@ class ActionModule(ActionBase):
             'inventory' if 'bluemind_version' in args else 'default')
         # Written into the record with the time of the change (module_utils/record.py).
         policy['applied'] = {'collection_version': collection_version()}
-        if policy['backend'] == 'firewalld':
-            # What the collection owns in firewalld goes in the record (module_utils/record.py).
-            view = firewalld_view(policy)
-            policy['firewalld'] = view.pop('record')
-            result['firewalld'] = view
         # One string rather than a structure: Ansible walks every object of every host's result,
         # and a policy holds every peer, so a structure costs a cluster-sized walk per host.
         result.update(changed=False, policy_json=json.dumps(policy, sort_keys=True))
@@ -239,7 +233,7 @@ class ActionModule(ActionBase):
             result['ufw'] = {'rules': ufw_rules(policy),
                              'fallback': {'ipv4': fallback_iptables(policy, 'ipv4'),
                                           'ipv6': fallback_iptables(policy, 'ipv6')}}
-        elif policy['backend'] == 'nftables':
+        else:
             files = args['nftables']
             view = nftables_view(policy)
             result['nftables'] = {

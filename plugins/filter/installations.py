@@ -10,8 +10,8 @@ __metaclass__ = type
 from ansible.errors import AnsibleFilterError
 from ansible_collections.bluemind.firewall.plugins.module_utils.installations import UNNAMED
 
-# The role's registered results of its apply steps (one per backend).
-APPLIED = ('__bluemind_firewall_applied_nftables', '__bluemind_firewall_applied_ufw', '__bluemind_firewall_applied_firewalld')
+# The role's registered results of its two apply steps (one per backend).
+APPLIED = ('__bluemind_firewall_applied_nftables', '__bluemind_firewall_applied_ufw')
 
 
 def _installations(resolved):

@@ -17,13 +17,6 @@ import os
 
 NFTABLES = 'nftables'
 UFW = 'ufw'
-FIREWALLD = 'firewalld'
-# firewalld's permanent policy of the collection: its file says, without a firewall-cmd call, that
-# the collection manages this host's firewalld (firewalld_view.POLICY).
-FIREWALLD_POLICY = 'bluemind-firewall'
-FIREWALLD_IPSET_PREFIX = 'bluemind-fw-'
-FIREWALLD_POLICY_FILE = '/etc/firewalld/policies/%s.xml' % FIREWALLD_POLICY
-FIREWALLD_CONFIG = '/etc/firewalld/firewalld.conf'
 SWITCH_VARIABLE = 'bluemind_firewall_backend_switch'
 
 
@@ -64,74 +57,14 @@ def firewalld_enabled(module):
     return _firewalld_is(module, 'enabled')
 
 
-def firewalld_backend(path=FIREWALLD_CONFIG):
-    """firewalld's FirewallBackend (nftables when firewalld.conf does not say), None without the file."""
-    if not os.path.exists(path):
-        return None
-    with open(path) as handle:
-        for line in handle:
-            line = line.strip()
-            if line.startswith('FirewallBackend='):
-                return line.split('=', 1)[1].strip().strip('"\'') or NFTABLES
-    return NFTABLES
-
-
 def firewall_state(module, table):
     """What the plan needs to know of the firewalls already on the host, read without changing it."""
     return {
         'firewalld_active': firewalld_active(module),
         'firewalld_enabled': firewalld_enabled(module),
-        'firewalld_installed': bool(module.get_bin_path('firewall-cmd')),
-        'firewalld_backend': firewalld_backend(),
-        'firewalld_policy': os.path.exists(FIREWALLD_POLICY_FILE),
         'ufw_active': ufw_active(module),
         'table_loaded': nftables_table_loaded(module, table),
     }
-
-
-def _firewalld_refusal(state):
-    """Why the firewalld backend cannot configure the firewalld of this host, or None."""
-    if not state.get('firewalld_installed'):
-        return ('firewalld is not installed on this host and the chosen backend is firewalld; nothing was changed. '
-                'The collection configures a running firewalld but does not install one (installed, it starts at '
-                'once with its default zone, which closes every port but SSH before any rule of the policy is in). '
-                'Install, enable and start it (dnf install firewalld, or apt install firewalld; systemctl enable '
-                '--now firewalld), or choose bluemind_firewall_backend: nftables.')
-    if not state.get('firewalld_active'):
-        return ('firewalld is installed but not running on this host, and the chosen backend is firewalld; nothing '
-                'was changed. Start it (systemctl enable --now firewalld) and run again, or choose '
-                'bluemind_firewall_backend: nftables.')
-    if not state.get('firewalld_enabled'):
-        return ('firewalld runs but does not start at boot on this host: after a reboot the policy would not be '
-                'enforced. Nothing was changed. Enable it (systemctl enable firewalld) and run again.')
-    if (state.get('firewalld_backend') or NFTABLES) != NFTABLES:
-        return ('firewalld uses its %s backend on this host (FirewallBackend in %s); the collection needs its '
-                'nftables backend, whose tables verification reads. Nothing was changed. Set '
-                'FirewallBackend=nftables, restart firewalld (systemctl restart firewalld) and run again.'
-                % (state.get('firewalld_backend'), FIREWALLD_CONFIG))
-    return None
-
-
-def _running_others(state, backend):
-    """The collection's other backends found on the host: ufw active, the nftables table loaded, or
-    firewalld running with the collection's policy."""
-    found = []
-    if backend != NFTABLES and state.get('table_loaded'):
-        found.append(NFTABLES)
-    if backend != UFW and state.get('ufw_active'):
-        found.append(UFW)
-    if backend != FIREWALLD and state.get('firewalld_policy') and (
-            state.get('firewalld_active') or state.get('firewalld_enabled')):
-        found.append(FIREWALLD)
-    return found
-
-
-_RUNNING = {NFTABLES: 'the nftables table inet %s of bluemind.firewall is loaded', UFW: 'ufw is active',
-            FIREWALLD: 'firewalld runs with the policy of bluemind.firewall'}
-_REMOVED = {NFTABLES: 'the nftables table and its boot persistence are removed',
-            UFW: 'the ufw rules and their boot persistence are removed',
-            FIREWALLD: 'the collection\'s firewalld policy and ipsets are removed and firewalld is stopped and '
-                       'disabled'}
 
 
 def refusal(state, backend, switch, table):
@@ -139,29 +72,20 @@ def refusal(state, backend, switch, table):
 
     The plan asks it of every host before any host changes; the apply step asks again, in case the
     host changed in between."""
-    if backend == FIREWALLD:
-        problem = _firewalld_refusal(state)
-        if problem:
-            return problem
-    elif (state.get('firewalld_active') or state.get('firewalld_enabled')) and not (
-            state.get('firewalld_policy') and switch):
+    if state.get('firewalld_active') or state.get('firewalld_enabled'):
         how = 'active' if state.get('firewalld_active') else 'enabled (it starts at boot)'
-        if state.get('firewalld_policy'):
-            return ('firewalld is %s on this host with the policy of bluemind.firewall, and the chosen backend is %s; '
-                    'nothing was changed. To move this host to %s, run with %s: true (the %s rules go live first, '
-                    'then %s), or choose bluemind_firewall_backend: firewalld.'
-                    % (how, backend, backend, SWITCH_VARIABLE, backend, _REMOVED[FIREWALLD]))
-        return ('firewalld is %s on this host; the %s backend does not run beside it, and nothing was changed. '
-                'Choose bluemind_firewall_backend: firewalld to configure it, or stop and disable it (systemctl '
-                'disable --now firewalld) and run again: the %s backend then takes over.' % (how, backend, backend))
-    others = _running_others(state, backend)
-    if not others or switch:
+        return ('firewalld is %s on this host; bluemind.firewall does not run beside it, and nothing was changed. '
+                'Stop and disable it (systemctl disable --now firewalld), then run again: the %s backend then '
+                'takes over.' % (how, backend))
+    other = UFW if backend == NFTABLES else NFTABLES
+    running = state.get('ufw_active') if other == UFW else state.get('table_loaded')
+    if not running or switch:
         return None
-    other = others[0]
+    what = 'ufw is active' if other == UFW else 'the nftables table inet %s of bluemind.firewall is loaded' % table
     return ('%s on this host and the chosen backend is %s; nothing was changed. To move this host to %s, run '
-            'with %s: true (the %s rules go live first, then %s), or choose bluemind_firewall_backend: %s.'
-            % (_RUNNING[other] % table if other == NFTABLES else _RUNNING[other], backend, backend, SWITCH_VARIABLE,
-               backend, _REMOVED[other], other))
+            'with %s: true (the %s rules go live first, then the %s rules and their boot persistence are '
+            'removed), or choose bluemind_firewall_backend: %s.'
+            % (what, backend, backend, SWITCH_VARIABLE, backend, other, other))
 
 
 def others_to_replace(module, backend, switch, table):
@@ -172,7 +96,8 @@ def others_to_replace(module, backend, switch, table):
     problem = refusal(state, backend, switch, table)
     if problem:
         module.fail_json(msg=problem)
-    return _running_others(state, backend)
+    running = state['ufw_active'] if backend == NFTABLES else state['table_loaded']
+    return [UFW if backend == NFTABLES else NFTABLES] if running else []
 
 
 UFW_BOOT_DROPIN = '/etc/systemd/system/ufw.service.d/bluemind-firewall.conf'
@@ -262,68 +187,3 @@ def remove_nftables(module, table, unit_path, ruleset_path):
             os.remove(path)
     remove_nftables_dropin(module, nftables_dropin_path(os.path.dirname(unit_path), NFTABLES))
     _run(module, [systemctl, 'daemon-reload'])
-
-
-def firewalld_removal():
-    """The arguments of the commit step that removes the firewalld backend (change.commit)."""
-    return {'policy': FIREWALLD_POLICY, 'ipset_prefix': FIREWALLD_IPSET_PREFIX}
-
-
-def remove_firewalld(module, policy, ipset_prefix):
-    """The collection's policy and ipsets deleted from firewalld's permanent configuration, then firewalld
-    stopped and kept from starting at boot (the other backend took over). firewalld empties its tables
-    when it stops, unless CleanupOnExit=no: then they are deleted, since nothing would remove them."""
-    firewall_cmd = module.get_bin_path('firewall-cmd')
-    systemctl = module.get_bin_path('systemctl', required=True)
-    if firewall_cmd:
-        rc, out, err = _run(module, [firewall_cmd, '--permanent', '--get-policies'])
-        if rc == 0 and policy in out.split():
-            _run(module, [firewall_cmd, '--permanent', '--delete-policy=%s' % policy])
-        rc, out, err = _run(module, [firewall_cmd, '--permanent', '--get-ipsets'])
-        for name in out.split() if rc == 0 else []:
-            if name.startswith(ipset_prefix):
-                _run(module, [firewall_cmd, '--permanent', '--delete-ipset=%s' % name])
-    remove_firewalld_backups(module, policy, ipset_prefix)
-    rc, out, err = _run(module, [systemctl, 'disable', '--now', 'firewalld'])
-    if rc != 0:
-        module.fail_json(msg='systemctl disable --now firewalld failed: %s' % (err or out).strip())
-    nft = module.get_bin_path('nft')
-    for family in ('inet', 'ip', 'ip6'):
-        if nft and _run(module, [nft, 'list', 'table', family, 'firewalld'])[0] == 0:
-            _run(module, [nft, 'delete', 'table', family, 'firewalld'])
-
-
-def remove_firewalld_backups(module, policy, ipset_prefix, root='/etc/firewalld'):
-    """firewalld keeps the previous version of a file it changes or deletes as FILE.old: once the collection's
-    policy and ipsets are deleted, their copies go too, so that nothing of the collection stays."""
-    found = [os.path.join(root, 'policies', policy + '.xml.old')]
-    directory = os.path.join(root, 'ipsets')
-    if os.path.isdir(directory):
-        found.extend(os.path.join(directory, name) for name in os.listdir(directory)
-                     if name.startswith(ipset_prefix) and name.endswith('.xml.old'))
-    for path in found:
-        if os.path.exists(path):
-            os.remove(path)
-
-
-def firewalld_runtime_sync(module, policy):
-    """After a change was made permanent: a `firewall-cmd --reload` or a firewalld restart while it
-    waited for its confirmation put the runtime configuration back to the permanent one of then,
-    without the change; the permanent configuration now holds it, so a reload brings it back. Nothing
-    runs when the runtime policy and ipsets of the collection are the permanent ones."""
-    firewall_cmd = module.get_bin_path('firewall-cmd', required=True)
-
-    def listing(head):
-        found = []
-        for what in ['--info-policy=%s' % policy] + [
-                '--info-ipset=%s' % name for name in sorted(_run(module, [firewall_cmd] + head + ['--get-ipsets'])[1].split())
-                if name.startswith(FIREWALLD_IPSET_PREFIX)]:
-            rc, out, err = _run(module, [firewall_cmd] + head + [what])
-            # The first line of --info-policy says "(active)" in the runtime configuration only.
-            found.append((what, out.splitlines()[1:] if rc == 0 else None))
-        return found
-
-    if listing([]) != listing(['--permanent']):
-        rc, out, err = _run(module, [firewall_cmd, '--reload'])
-        if rc != 0:
-            module.fail_json(msg='firewall-cmd --reload failed: %s' % (err or out).strip())

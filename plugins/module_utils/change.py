@@ -327,8 +327,7 @@ def rolled_back(state_dir):
 def commit(module, steps):
     """Carry out the steps kept by Change.keep(), in order. A step is a mapping: write (path, with
     content and mode, root-owned), remove (path), remove_directory (when empty), run (argv), remove_ufw,
-    remove_nftables (table, unit_path, ruleset_path), remove_firewalld (policy, ipset_prefix),
-    firewalld_runtime_sync (policy), remove_firewalld_backups (policy, ipset_prefix)."""
+    remove_nftables (table, unit_path, ruleset_path)."""
     for step in steps:
         if 'write' in step:
             # Every step names its mode; one without (kept by an earlier version) gets the strictest.
@@ -347,14 +346,6 @@ def commit(module, steps):
                                      % (' '.join(step['run']), (err or out).strip()))
         elif 'remove_ufw' in step:
             backends.remove_ufw(module)
-        elif 'firewalld_runtime_sync' in step:
-            backends.firewalld_runtime_sync(module, step['firewalld_runtime_sync'])
-        elif 'remove_firewalld_backups' in step:
-            args = step['remove_firewalld_backups']
-            backends.remove_firewalld_backups(module, args['policy'], args['ipset_prefix'])
-        elif 'remove_firewalld' in step:
-            args = step['remove_firewalld']
-            backends.remove_firewalld(module, args['policy'], args['ipset_prefix'])
         elif 'remove_nftables' in step:
             args = step['remove_nftables']
             backends.remove_nftables(module, args['table'], args['unit_path'], args['ruleset_path'])

@@ -22,7 +22,6 @@ LIMITED = 'limited'
 PRIVATE = 'private'
 MODES = (PUBLIC, LIMITED, PRIVATE)
 PRIVATE_PREFIX = 'private:'
-FIREWALLD = 'firewalld'
 # The record's audience of the address Ansible connects from: never limited, so that no run of the
 # collection (its confirmation connection included) can trip a limit.
 CONTROLLER = 'controller'
@@ -118,10 +117,6 @@ def read_setting(value, known, backend):
 
 
 def _limit(service, item, where, backend):
-    if backend == FIREWALLD:
-        _fail(where + '.mode', LIMITED, 'cannot be rendered by firewalld: its rate limits count every source together, '
-              'so one flooding address would shut everyone out. Choose public or private for %s with firewalld, or '
-              'the nftables backend. Nothing was changed.' % service)
     default = UFW_LIMIT if backend == 'ufw' else DEFAULT_LIMITS.get(service, OTHER_LIMIT)
     limit = {}
     for key in LIMIT_KEYS:
@@ -153,11 +148,10 @@ def _private_sources(value, where):
     return networks
 
 
-def default_modes(admin_everyone, backend='nftables'):
+def default_modes(admin_everyone):
     """The exposure of a service the setting leaves out: SSH limited while everyone may reach it,
-    every other service public (SMTP above all: limiting it hurts mail delivery). firewalld limits
-    nothing per source, so there SSH stays public."""
-    return {'ssh': LIMITED} if admin_everyone and backend != FIREWALLD else {}
+    every other service public (SMTP above all: limiting it hurts mail delivery)."""
+    return {'ssh': LIMITED} if admin_everyone else {}
 
 
 def set_names(family_suffixes=(('ipv4', 'v4'), ('ipv6', 'v6'))):

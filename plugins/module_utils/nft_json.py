@@ -26,7 +26,7 @@ from ansible_collections.bluemind.firewall.plugins.module_utils.packet_space imp
     CT, DADDR, DPORT, EXTHDR, FAMILY, FLAGS, PROTO, SADDR, SPORT, TTL, TYPE, CODE,
 )
 from ansible_collections.bluemind.firewall.plugins.module_utils.ruleset import (
-    ACCEPT, CONTINUE, CT_DNAT, DADDR_LOCAL, DROP, GOTO, IIF, JUMP, MAYBE, NEVER, NOTRACK, OIF, PKTTYPE, REDIRECT, REJECT,
+    ACCEPT, CONTINUE, DADDR_LOCAL, DROP, GOTO, IIF, JUMP, MAYBE, NEVER, NOTRACK, OIF, PKTTYPE, REDIRECT, REJECT,
     RETURN, RPF, SNAT, UNKNOWN, Chain, Names, Rule, Table, Values, any_of,
 )
 
@@ -199,8 +199,6 @@ def _field(expression):
         ct = expression['ct']
         if 'dir' not in ct and ct.get('key') == 'state':
             return _Field([], CT, names=_CT_NAMES)
-        if 'dir' not in ct and ct.get('key') == 'status':
-            return ('ct status', [])
         if 'dir' not in ct and ct.get('key') == 'direction':
             # Only a packet with a conntrack entry has a direction; on the others the match fails.
             return _Constant([(CT, space.CT_TRACKED)], 'original')
@@ -351,12 +349,6 @@ def match_atoms(match, table):
         if field[0] == 'rpf':
             if isinstance(right, bool) and op in ('==', '!='):
                 return [(RPF, (right is False) == (op == '=='))]
-            return [MAYBE]
-        if field[0] == 'ct status':
-            # Only the DNAT bit is modelled: `ct status dnat` (a flag test, op in) and its negation.
-            wanted = right if isinstance(right, list) else [right]
-            if wanted == ['dnat'] and op in ('in', '!='):
-                return [(CT_DNAT, op == 'in')]
             return [MAYBE]
         values = _elements(right, table)
         if values is None or values.opaque or op not in ('==', 'in', '!='):

@@ -25,7 +25,7 @@ from ansible_collections.bluemind.firewall.plugins.module_utils import fail2ban 
 # breaks a check.
 SCHEMA_VERSION = 3
 READABLE_SCHEMAS = (1, 2, 3)
-BACKENDS = ('nftables', 'ufw', 'firewalld')
+BACKENDS = ('nftables', 'ufw')
 PROTOCOLS = ('tcp', 'udp')
 PORT_CLASSES = ('required', 'optional', 'internal', 'local')
 TLS_MODES = ('implicit', 'starttls', 'plain_or_starttls', 'plain', 'unspecified')
@@ -491,9 +491,6 @@ def _extra_rules(value, backend, cluster_networks):
         interface = item.get('interface')
         if interface is not None and not (isinstance(interface, str) and _INTERFACE.fullmatch(interface)):
             _fail(where + '.interface', interface, 'is not an interface name (up to 15 letters, digits, "_.@-")')
-        if interface is not None and backend == 'firewalld':
-            _fail(where + '.interface', interface, 'cannot be rendered by firewalld, whose rules do not match an input '
-                                                   'interface (its zones do); leave it out, or choose the nftables backend')
         comment = item.get('comment', 'extra rule %d' % index)
         if not isinstance(comment, str) or not _COMMENT.fullmatch(comment):
             _fail(where + '.comment', comment, 'must be up to 64 letters, digits, spaces or "_.,:/()+-"')
@@ -761,7 +758,7 @@ def _exposure(settings, backend, port_table, ports, sources, cluster_networks):
     admin_everyone = sources[ADMIN] == {'ipv4': [ANY_IPV4], 'ipv6': [ANY_IPV6]}
     try:
         chosen = exposure.read_setting(settings.get('exposure'), known, backend)
-        for service, mode in exposure.default_modes(admin_everyone, backend).items():
+        for service, mode in exposure.default_modes(admin_everyone).items():
             if service not in chosen:
                 chosen[service] = exposure.read_setting({service: mode}, known, backend)[service]
     except exposure.ExposureError as exc:

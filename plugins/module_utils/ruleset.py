@@ -71,7 +71,6 @@ OIF = 'oif'
 DADDR_LOCAL = 'daddr-local'
 PKTTYPE = 'pkttype'     # (frozenset of meta pkttype names, negated): decided from the destination address
 RPF = 'rpf'             # negated: `fib saddr . iif oif missing` (True: the source is not routed back through iif)
-CT_DNAT = 'ct-dnat'     # True: `ct status dnat` (the connection's destination was rewritten); False: its negation
 ANY_OF = 'any-of'       # (ANY_OF, ((atoms...), (atoms...))): matches where one alternative does
 MAYBE = (MAYBE_DIM, None)
 NEVER = (PROTO, space.EMPTY)
@@ -783,10 +782,6 @@ class Evaluator(object):
                         return None, False, unmatched
                     rest = inside
                     continue
-            elif dim == CT_DNAT:
-                # A new connection's conntrack entry says DNAT once a dnat or redirect rewrote it,
-                # which this walk followed (nat); with no such rule met, it does not.
-                answer = (nat is not None) == values
             elif dim == CT and self._ct_unknown:
                 answer = None
             elif nat is not None and dim == DPORT and nat.dport is not None:

@@ -91,20 +91,6 @@ BASELINE = {
         _DHCPV6_CLIENT + ('DHCPv6 client (ufw)',),
     ),
 }
-# The firewalld backend decides ports only: ICMP is its zones' (a zone whose target is default or
-# ACCEPT takes every ICMP type an icmp-block does not refuse), and the stock zone's dhcpv6-client
-# service takes UDP 546 to a link-local address from anywhere on the link.
-BASELINE['firewalld'] = (
-    (4, 1, {TYPE: _types(space.ICMP_TYPES, 'echo-request', 'timestamp-request', 'info-request',
-                         'address-mask-request')}, EVERYONE, 'ICMP (firewalld\'s zones)'),
-    (6, 58, {TYPE: space.union(_types(space.ICMPV6_TYPES, 'echo-request'),
-                               space.interval_set((t, t) for t in (space.ICMPV6_NODE_INFORMATION_QUERY,)
-                                                  + ICMPV6_UNTRACKED))}, EVERYONE, 'ICMPv6 (firewalld\'s zones)'),
-    (6, 17, {DPORT: ((546, 546),), DADDR: 'link-local'}, EVERYONE, 'DHCPv6 client (firewalld\'s dhcpv6-client service)'),
-    # A zone accepts ICMP and ICMPv6 in both families (meta l4proto { icmp, ipv6-icmp } accept).
-    (4, 58, {}, EVERYONE, 'ICMPv6 over IPv4 (firewalld\'s zones)'),
-    (6, 1, {}, EVERYONE, 'ICMP over IPv6 (firewalld\'s zones)'),
-)
 # Since schema 2 the nftables table accepts a DHCPv6 server's replies too; a table applied with a
 # schema 1 record did not.
 BASELINE_SINCE_SCHEMA_2 = {'nftables': (_DHCPV6_CLIENT + ('DHCPv6 client',),), 'ufw': ()}

@@ -402,8 +402,6 @@ class NftablesTable(object):
             work.keep({'run': [self.systemctl, 'start', self.unit]})
         if backends.UFW in replace:
             work.keep({'remove_ufw': True})
-        if backends.FIREWALLD in replace:
-            work.keep({'remove_firewalld': backends.firewalld_removal()})
         if load:
             work.keep({'write': self.listing_path(), 'content': listing, 'mode': host_files.PRIVATE})
         work.keep({'write': p['record_path'], 'content': record.text(_record(p['record'], listing_sha)),

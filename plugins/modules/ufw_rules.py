@@ -535,11 +535,9 @@ class UfwRules(object):
                 for tool in ('iptables', 'ip6tables')) + ' rm -f %s' % BOOT_FALLBACK_NOTE]})
         # The nftables table stays live until the change is confirmed: until then a packet must pass
         # both, so nothing opens that either closes.
-        if backends.NFTABLES in replace:
+        for other in replace:
             self.work.keep({'remove_nftables': {'table': p['nftables_table'], 'unit_path': p['nftables_files'][0],
                                                 'ruleset_path': p['nftables_files'][1]}})
-        if backends.FIREWALLD in replace:
-            self.work.keep({'remove_firewalld': backends.firewalld_removal()})
         # After a replaced nftables backend is gone: it used the same unit name.
         if switched_off:
             self.work.keep({'remove': self.switch_marker()})

@@ -28,19 +28,13 @@ SETTINGS = {
 }
 
 
-def write_policy(settings, policy_path):
-    """rec1's policy with these settings, written as its record; returned."""
+def main(policy_path, ruleset_path):
     with open(os.path.join(ROLE, 'vars', 'main.yml')) as handle:
         port_table = yaml.safe_load(handle)['bluemind_firewall_port_table']
-    policy = build_policy(port_table, settings, {'group': 'bluemind', 'hosts': PEERS})
+    policy = build_policy(port_table, SETTINGS, {'group': 'bluemind', 'hosts': PEERS})
     with open(policy_path, 'w') as handle:
         json.dump(policy, handle, indent=1, sort_keys=True)
         handle.write('\n')
-    return policy
-
-
-def main(policy_path, ruleset_path):
-    policy = write_policy(SETTINGS, policy_path)
     environment = jinja2.Environment(loader=jinja2.FileSystemLoader(os.path.join(ROLE, 'templates')),
                                      undefined=jinja2.StrictUndefined, trim_blocks=True, keep_trailing_newline=True)
     with open(ruleset_path, 'w') as handle:

@@ -119,8 +119,7 @@ def _scenarios_per_release():
         scenario = os.path.basename(os.path.dirname(path))
         with open(path) as handle:
             text = handle.read()
-        # An image named by a variable counts with its default (${BLUEMIND_FIREWALL_IMAGE:-bookworm}).
-        releases = set(re.findall(r'bluemind-fw-test:(?:\$\{[A-Z_]+:-)?(\w+)', text))
+        releases = set(re.findall(r'bluemind-fw-test:(\w+)', text))
         if '${MOLECULE_DISTRO' in text:
             releases |= set(re.findall(r'molecule-%s-(\w+)' % re.escape(scenario), makefile))
         for release in releases:
