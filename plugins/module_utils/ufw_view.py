@@ -193,15 +193,15 @@ def _is_simple_allow(rule):
 
 
 def _admin_matches(current):
-    """The matches of the administrator's own allow and limit rules."""
-    return set(current_key(rule) for rule in current if not rule['ours'] and _is_simple_allow(rule))
+    """{match: rule} of the administrator's own allow and limit rules."""
+    return dict((current_key(rule), rule) for rule in current if not rule['ours'] and _is_simple_allow(rule))
 
 
 def overridden(wanted, current):
     """Warnings for the wanted limits (or allows) whose match an administrator's allow (or limit) holds:
     ufw keeps one rule a match, and the administrator's stands, so the port goes without the
     collection's action."""
-    admins = dict((current_key(rule), rule) for rule in current if not rule['ours'] and _is_simple_allow(rule))
+    admins = _admin_matches(current)
     found = []
     for rule in wanted:
         for key in rule_keys(rule):
